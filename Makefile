@@ -1,0 +1,36 @@
+# The two commands of the README: `make lab` opens the kit, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test test-heavy bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sessioning kit)" >/dev/null
+	touch $(STAMP)
+
+# Opens JupyterLab on notebooks/ with the kit in its kernel, on the embedded database.
+lab: $(STAMP)
+	cd notebooks && ../$(PY) -m jupyterlab --ServerApp.open_browser=$${OPEN_BROWSER:-True} $(LAB_ARGS)
+
+# pytest (unit, behaviour, browser) + nbval over every notebook.
+test: $(STAMP)
+	$(PY) -m ruff check sessioning tests benchmarks
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -p no:randomly notebooks
+
+test-heavy: $(STAMP)
+	$(PY) -m pytest -q -m heavy tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check sessioning tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache
