@@ -1,0 +1,29 @@
+"""Readers for what a user brings from their own app: server logs, sync files (and a database).
+
+``read_log(path_or_text)`` → :class:`~sessioning.readers.logs.ServerLog`;
+``read_syncs(dir_or_file)`` → :class:`~sessioning.readers.syncfiles.SyncFiles`;
+``parse_inspect(text)`` turns Node/Deno ``inspect`` text into Python values.
+
+Imports are lazy so that ``import sessioning.readers.database`` stays light and a broken
+optional module never breaks the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["read_log", "read_syncs", "parse_inspect", "ServerLog", "SyncFiles"]
+
+_WHERE = {
+    "read_log": "logs", "ServerLog": "logs", "read_syncs": "syncfiles", "SyncFiles": "syncfiles",
+    "parse_inspect": "inspect_parse",
+}
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'sessioning.readers' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"sessioning.readers.{mod}"), name)

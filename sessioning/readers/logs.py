@@ -1,0 +1,1407 @@
+"""Read a course-engine server log (a file or pasted text) into tables and findings.
+
+The console output of a course-template backend (``course-engine.md`` §13) is line-based:
+TRACE entries (one per completed action, possibly multi-line), VERBOSE entries, Requesting
+lines, startup lines, app lines such as ``[Sessioning.create] …``, optional Render
+timestamp prefixes, and anything else the app prints. :func:`read_log` streams it once,
+line by line, in bytes (no decode on the hot path), keeping only compact per-action columns
+(offsets into the source, small ints) and one small record per request. Input/output values
+are parsed lazily when a table is asked for.
+
+TRACE lines carry no flow id, so an action's request is reconstructed: by request id
+(``Requesting.request … => { request }`` / ``Requesting.respond { request }``), by values it
+shares with an earlier action of a request (the user id ``authenticate`` returned, which
+``Sessioning.create`` takes), and otherwise by the pre-order walk (the request with the most
+recent activity). VERBOSE entries carry the flow token, which is exact.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from array import array
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from sessioning.findings import Finding, findings_frame
+from sessioning.masking import (
+    is_password_key,
+    is_secret_key,
+    mask_id,
+    mask_secrets,
+    mask_text_uris,
+    secrets_revealed,
+)
+from sessioning.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
+
+__all__ = ["LogReadError", "ServerLog", "read_log", "mask_inline", "classify_error"]
+
+
+class LogReadError(ValueError):
+    """The input is not a readable text log (binary data, a directory, …)."""
+
+
+# ---------------------------------------------------------------- line recognition (bytes)
+
+_TS = re.compile(rb"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) ?")
+_TRACE = re.compile(rb"([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*) (?=[{\['\"\d-]|undefined|null|true|false)")
+_STRS = re.compile(rb"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`")
+_STRUCT = re.compile(rb"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`| => |[{}\[\]]")
+_REQ_ID = re.compile(rb"\brequest: ['\"]([^'\"]+)['\"]")
+_PATH = re.compile(rb"\bpath: ['\"]([^'\"]*)['\"]")
+_TOKENS = re.compile(rb"'([^'\\\n]{3,120})'|\"([^\"\\\n]{3,120})\"")
+_IS_ERROR_OUT = re.compile(rb"^\{\s*error:")
+_UUID = re.compile(rb"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+_RECEIVED = b"[Requesting] Received request for path: "
+_REQ_ERROR = b"[Requesting] Error processing request: "
+_SYNC_ACTION = b"Synchronizing action:"
+_MATCHED = re.compile(rb"Matched `sync`: (\S+) with `when`: (?:Frames\((\d+)\))?")
+_AFTER = re.compile(rb"After processing `where`: (?:Frames\((\d+)\))?")
+_THEN = re.compile(rb"([\w$.]+): THEN (\[[^\]]*\])(?: AsyncFunction| Function)? ?")
+_SESS_TRY = re.compile(rb"\[Sessioning\.create\] Attempting to insert session for user: (\S+) with ID: (\S+)")
+_SESS_OK = re.compile(rb"\[Sessioning\.create\] Successfully created session: (\S+)")
+_SESS_ERR = re.compile(rb"\[Sessioning\.create\] Error creating session for user (\S+?):?\s*(.*)")
+_APP_TAG = re.compile(rb"\[[\w$]+(?:\.[\w$]+)?\] ")
+_FLOW = re.compile(rb"\[Symbol\(flow\)\]: ['\"]([^'\"]+)['\"]")
+_TIMEOUT_MSG = re.compile(r"Request (\S+) timed out after (\d+)ms")
+_INIT = re.compile(rb"Requesting concept initialized with a timeout of (\d+)ms")
+_UNVERIFIED = re.compile(rb"WARNING - UNVERIFIED ROUTE: (\S+)")
+_ARROW_LINE = re.compile(rb" {1,4}-> (.*)")
+_UNCAUGHT = re.compile(rb"error: Uncaught(?: \(in promise\))? (.*)")
+_STACK = re.compile(rb"\s+at (?:(?:async )?(\S+) \()?(?:file://)?(\S+?):(\d+):\d+\)?\s*$")
+_PASSTHROUGH_ERR = re.compile(rb"Error in ([\w$]+)\.([\w$]+):\s*(.*)")
+_ERRORISH = re.compile(rb"(?:[A-Z]\w*)?(?:Error|Exception)\b")
+
+#: Lines the kit knows (startup, build, Deno, Render, patched engines); matched by prefix.
+_KNOWN_PREFIXES = (
+    b"Task ", b"Registering concept passthrough routes", b"FIX: Please verify routes",
+    b"\xf0\x9f\x9a\x80 Requesting server listening", b"Listening on http", b"Server listening on",
+    b"Registering synchronizations from", b"Completed registering synchronizations",
+    b"Scanning for concepts", b"Scanning for syncs", b"\xe2\x9c\x85 Generated", b"- Registering concept:",
+    b"Download ", b"Check file:", b"Watcher ", b"==> ", b"[SyncEngine]", b"[Requesting]",
+    b"Connected to MongoDB", b"Warning ", b"warning: ",
+)
+
+_KIND_OK, _KIND_ERROR, _KIND_UNDEF, _KIND_ARRAY, _KIND_OTHER = range(5)
+_KIND_NAMES = ("ok", "error", "undefined", "array", "other")
+_ATTR_NAMES = (None, "id", "value", "order", "flow")
+_ATTR_NONE, _ATTR_ID, _ATTR_VALUE, _ATTR_ORDER, _ATTR_FLOW = range(5)
+_MAX_ENTRY_LINES = 5000  # an entry longer than this is cut (a truncated or garbled log)
+_TOKEN_KEEP = 256  # closed requests whose values still attribute late actions
+
+
+def _balanced(b: bytes) -> bool:
+    return b.count(b"{") + b.count(b"[") == b.count(b"}") + b.count(b"]")
+
+
+def _scan(buf: bytes, depth: int, want_sep: bool) -> tuple[int, int]:
+    """Bracket depth after ``buf`` (quote-aware) and the offset of the first depth-0 ` => ` or -1."""
+    pos = -1
+    for m in _STRUCT.finditer(buf):
+        c = m.group()[0]
+        if c == 123 or c == 91:
+            depth += 1
+        elif c == 125 or c == 93:
+            depth -= 1
+        elif c == 32 and want_sep and depth == 0 and pos < 0:
+            pos = m.start()
+    return depth, pos
+
+
+def split_trace(text: str) -> tuple[str, str]:
+    """Split ``"{ … } => { … }"`` (an entry without its ``Concept.action`` prefix) at the depth-0 ``=>``."""
+    raw = text.encode("utf-8", "surrogatepass")
+    _, pos = _scan(raw, 0, True)
+    if pos < 0:
+        return text, ""
+    return raw[:pos].decode("utf-8", "replace"), raw[pos + 4:].decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------- masking of free text
+
+_INLINE_SECRET = re.compile(
+    r"""(?P<key>["']?(?P<name>[A-Za-z_][\w-]*)["']?\s*[:=]\s*)(?P<q>['"]?)(?P<val>[^'",\s}\]]+)(?P=q)"""
+)
+_SESSION_TEXT = re.compile(
+    r"(?P<pre>(?:[Ss]ession(?: with id| id)?:? |with ID: |created session: ))(?P<val>[0-9a-zA-Z_-]{6,})"
+)
+
+
+def mask_inline(text: str, reveal: bool | None = None) -> str:
+    """Mask secrets inside free text: ``password: '…'``, ``session: '…'``, URI credentials."""
+    if text is None:
+        return text
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    text = mask_text_uris(text, reveal=False)
+
+    def repl(m: re.Match[str]) -> str:
+        name = m["name"]
+        if is_password_key(name):
+            return f"{m['key']}{m['q']}••••••{m['q']}"
+        if is_secret_key(name):
+            return f"{m['key']}{m['q']}{mask_id(m['val'], False)}{m['q']}"
+        return m[0]
+
+    text = _INLINE_SECRET.sub(repl, text)
+    return _SESSION_TEXT.sub(lambda m: m["pre"] + mask_id(m["val"], False), text)
+
+
+# ---------------------------------------------------------------- error classification
+
+_ERR_RULES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"Missing binding: Symbol\(([^)]*)\)"), "F2", "binding"),
+    (re.compile(r"Binding: Symbol\(([^)]*)\) not found"), "F4", "binding"),
+    (re.compile(r"Missing actionId in `then` clause"), "F5", "engine"),
+    (re.compile(r"Action (.*) missing or missing synced Map"), "F5", "engine"),
+    (re.compile(r"When pattern: .* is missing output pattern"), "F8", "engine"),
+    (re.compile(r"Action (.+) is not instrumented\."), "F7", "startup"),
+    (re.compile(r"functionOutputArray is not iterable|frames is not iterable"
+                r"|Cannot read properties of undefined \(reading 'length'\)|\.filter is not a function"
+                r"|is not iterable|\.query is not a function|is not a function"), "F9", "engine"),
+    (re.compile(r"Request (\S+) timed out after (\d+)ms"), "F10", "timeout"),
+    (re.compile(r"Request (\S+) is not pending or does not exist"), "F10", "timeout"),
+    (re.compile(r"E11000 duplicate key error"), "F16", "db"),
+    (re.compile(r"BSONError|input must be a 24 character hex string|ObjectId"), "F17", "db"),
+    (re.compile(r"Could not find environment variable|MongoDB connection failed|bad auth"
+                r"|Server selection timed out|MongoServerSelectionError|ECONNREFUSED|querySrv"), "F18", "environment"),
+    (re.compile(r"Leaks detected"), "F20", "test"),
+    (re.compile(r"Flow token not string|synced must be a Map|actionId not string"), "F14", "engine"),
+]
+
+
+def classify_error(message: str) -> tuple[str, str | None]:
+    """The failure-mode code for an error message and the variable it names (if any).
+
+    Context-free: ``Missing binding`` is refined to F1/F3 by :class:`ServerLog` using the
+    request's actions. Anything unrecognised is an action (or ``where``) that threw: F16.
+    """
+    for rx, code, _kind in _ERR_RULES:
+        m = rx.search(message)
+        if m:
+            var = m.group(1) if code in ("F2", "F4") else None
+            if code == "F2" and var == "error":
+                return "F3", var
+            return code, var
+    return "F16", None
+
+
+# ---------------------------------------------------------------- compact state
+
+
+class _Req:
+    """One HTTP request through the Requesting catch-all (compact: __slots__)."""
+
+    __slots__ = ("rid", "path", "line", "ts", "end_line", "end_ts", "input_off", "n_actions",
+                 "responses", "first_resp", "last_resp", "resp_error", "error", "error_line",
+                 "last_action", "last_kind", "last_off", "session_logged", "tokens", "last_seen",
+                 "flow", "matched", "after", "then_syncs")
+
+    def __init__(self, path: str | None, line: int, ts: str | None) -> None:
+        self.rid: str | None = None
+        self.path = path
+        self.line = line
+        self.ts = ts
+        self.end_line: int | None = None
+        self.end_ts: str | None = None
+        self.input_off: tuple[int, int] | None = None
+        self.n_actions = 0
+        self.responses = 0
+        self.first_resp: tuple[int, int] | None = None
+        self.last_resp: tuple[int, int] | None = None
+        self.resp_error = False
+        self.error: str | None = None
+        self.error_line: int | None = None
+        self.last_action: str | None = None
+        self.last_kind = _KIND_OK
+        self.last_off: tuple[int, int] | None = None
+        self.session_logged = False
+        self.tokens: list[bytes] = []
+        self.last_seen = line
+        self.flow: str | None = None
+        self.matched: list[str] | None = None
+        self.after: list[str] | None = None
+        self.then_syncs: list[str] | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.responses == 0 and self.error is None
+
+
+@dataclass
+class _ErrorRow:
+    line: int
+    ts: str | None
+    req: int | None
+    kind: str
+    message: str
+    stack: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    kind: str  # trace | verbose | matched | after | then
+    line: int
+    ts: str | None
+    start: int
+    parts: list[bytes]
+    depth: int
+    sep: int  # trace: index in parts of the line holding the separator (-1: not yet)
+    sep_pos: int
+    head: tuple[Any, ...] = ()
+
+
+# ---------------------------------------------------------------- the result
+
+
+class ServerLog:
+    """A parsed server log. Tables are DataFrames built on demand; secrets are masked by default."""
+
+    def __init__(self, source_name: str, data: bytes | None, path: str | None) -> None:
+        self.source = source_name
+        self._data = data
+        self._path = path
+        self.lines = 0
+        self.bytes = 0
+        self.engine_version: str | None = None
+        self.log_level: str | None = None
+        self.patched_engine = False
+        self.timestamps = False
+        self.startups = 0
+        self.timeout_ms: int | None = None
+        self.unverified_routes: list[str] = []
+        self.verified_routes: list[str] = []
+        self.registered_syncs: list[str] = []
+        self.sync_load_errors: list[tuple[int, str]] = []
+        self.unknown_count = 0
+        self.unknown_sample: list[tuple[int, str]] = []
+        self.truncated_entries = 0
+        self.session_events: list[tuple[int, str, str | None, str | None, int | None]] = []
+        self.sync_events: list[tuple[int, str, str | None, str | None, int | None, int | None]] = []
+        # columnar action store: offsets into the source, small ints, interned names
+        self._a_line = array("q")
+        self._a_start = array("q")
+        self._a_end = array("q")
+        self._a_name = array("l")
+        self._a_req = array("l")
+        self._a_kind = array("b")
+        self._a_attr = array("b")
+        self._a_fmt = array("b")  # 0 TRACE, 1 VERBOSE
+        self._names: list[str] = []
+        self._reqs: list[_Req] = []
+        self._errors: list[_ErrorRow] = []
+
+    # -- raw access ------------------------------------------------------------------------
+
+    def _slice(self, start: int, end: int) -> str:
+        if self._data is not None:
+            raw = self._data[start:end]
+        else:
+            with open(self._path, "rb") as fh:  # type: ignore[arg-type]
+                fh.seek(start)
+                raw = fh.read(end - start)
+        lines = []
+        for ln in raw.decode("utf-8", "replace").splitlines():
+            m = _TS.match(ln.encode()) if ln[:1].isdigit() else None
+            lines.append(ln[len(m.group(0).decode()):] if m else ln)
+        return "\n".join(x for x in lines if x.strip())
+
+    def _entry_values(self, i: int) -> tuple[str, str, Any, Any, str | None]:
+        text = self._slice(self._a_start[i], self._a_end[i])
+        if self._a_fmt[i] == 1:
+            rec = parse_inspect(text.split(":", 1)[1] if ":" in text else text)
+            rec = rec if isinstance(rec, dict) else {}
+            flow = rec.get("flow")
+            return text, "", rec.get("input", UNDEFINED), rec.get("output", UNDEFINED), flow
+        body = text.split(" ", 1)[1] if " " in text else ""
+        inp, out = split_trace(body)
+        return text, out, parse_inspect(inp), parse_inspect(out) if out else UNDEFINED, None
+
+    def entry_text_at(self, off: tuple[int, int], reveal: bool | None = None) -> str:
+        return mask_inline(self._slice(*off), reveal)
+
+    def entry_text(self, i: int, reveal: bool | None = None) -> str:
+        """The i-th action's log text (timestamps stripped), masked unless revealed."""
+        return mask_inline(self._slice(self._a_start[i], self._a_end[i]), reveal)
+
+    def _req_id(self, ix: int) -> str | None:
+        return None if ix < 0 else self._reqs[ix].rid
+
+    # -- tables ----------------------------------------------------------------------------
+
+    @property
+    def n_actions(self) -> int:
+        return len(self._a_line)
+
+    @property
+    def actions(self) -> pd.DataFrame:
+        return self.actions_frame()
+
+    def actions_frame(self, reveal: bool | None = None, request: str | None = None) -> pd.DataFrame:
+        """One row per completed action (TRACE entry or VERBOSE ``Synchronizing action``).
+
+        Columns: seq, line, time, request, path, concept, action, input, output, outcome
+        (ok / error / undefined / array), error, flow, attributed_by (id / value / order / flow).
+        """
+        reveal = secrets_revealed() if reveal is None else reveal
+        rows = []
+        for i in range(len(self._a_line)):
+            rix = self._a_req[i]
+            rid = self._req_id(rix)
+            if request is not None and rid != request:
+                continue
+            _text, _out, inp, out, flow = self._entry_values(i)
+            concept, action = self._names[self._a_name[i]].split(".", 1)
+            kind = _KIND_NAMES[self._a_kind[i]]
+            err = out.get("error") if isinstance(out, dict) and "error" in out else None
+            rows.append({
+                "seq": i, "line": self._a_line[i], "time": self._ts_of(self._a_start[i]),
+                "request": rid, "path": self._reqs[rix].path if rix >= 0 else None,
+                "concept": concept, "action": action,
+                "input": _display(inp, reveal), "output": _display(out, reveal),
+                "outcome": kind, "error": None if err is None else mask_inline(str(err), reveal),
+                "flow": flow, "attributed_by": _ATTR_NAMES[self._a_attr[i]],
+            })
+        cols = ["seq", "line", "time", "request", "path", "concept", "action", "input", "output",
+                "outcome", "error", "flow", "attributed_by"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _ts_of(self, start: int) -> pd.Timestamp | None:
+        if not self.timestamps:
+            return None
+        head = self._slice_raw_head(start)
+        m = _TS.match(head)
+        return _to_ts(m.group(1).decode()) if m else None
+
+    def _slice_raw_head(self, start: int) -> bytes:
+        if self._data is not None:
+            return self._data[start:start + 40]
+        with open(self._path, "rb") as fh:  # type: ignore[arg-type]
+            fh.seek(start)
+            return fh.read(40)
+
+    @property
+    def requests(self) -> pd.DataFrame:
+        return self.requests_frame()
+
+    def requests_frame(self, reveal: bool | None = None) -> pd.DataFrame:
+        """One row per request: request, path, outcome (responded / error 500 / timed out /
+        responded twice / no response), status, message, responses, response, input, actions,
+        line, end_line, time, end_time, duration_ms."""
+        reveal = secrets_revealed() if reveal is None else reveal
+        rows = []
+        for r in self._reqs:
+            outcome, status = _outcome(r)
+            inp = self._value_at(r.input_off, "input") if r.input_off else None
+            resp = self._value_at(r.first_resp, "input") if r.first_resp else None
+            if isinstance(resp, dict):
+                resp = {k: v for k, v in resp.items() if k != "request"}
+            t0, t1 = _to_ts(r.ts), _to_ts(r.end_ts)
+            rows.append({
+                "request": r.rid, "path": r.path, "outcome": outcome, "status": status,
+                "message": mask_inline(r.error, reveal) if r.error else None,
+                "responses": r.responses, "response": _display(resp, reveal),
+                "input": _display(inp, reveal), "actions": r.n_actions,
+                "line": r.line, "end_line": r.end_line, "time": t0, "end_time": t1,
+                "duration_ms": (t1 - t0).total_seconds() * 1000 if t0 is not None and t1 is not None else None,
+            })
+        cols = ["request", "path", "outcome", "status", "message", "responses", "response", "input",
+                "actions", "line", "end_line", "time", "end_time", "duration_ms"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _value_at(self, off: tuple[int, int], part: str) -> Any:
+        text = self._slice(*off)
+        body = text.split(" ", 1)[1] if " " in text else ""
+        inp, out = split_trace(body)
+        return parse_inspect(inp if part == "input" else out)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.errors_frame()
+
+    def errors_frame(self, reveal: bool | None = None) -> pd.DataFrame:
+        """One row per error line: line, time, request, path, kind, code, variable, message,
+        sync and sync_file (from a stack trace, for startup crashes)."""
+        rows = []
+        for e in self._errors:
+            code, var = self._classify(e)
+            sync, sfile = _stack_sync(e.stack)
+            r = self._reqs[e.req] if e.req is not None else None
+            rows.append({
+                "line": e.line, "time": _to_ts(e.ts), "request": r.rid if r else None,
+                "path": r.path if r else None, "kind": e.kind, "code": code, "variable": var,
+                "message": mask_inline(e.message, reveal), "sync": sync, "sync_file": sfile,
+            })
+        cols = ["line", "time", "request", "path", "kind", "code", "variable", "message", "sync", "sync_file"]
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
+    def unknown_lines(self) -> dict[str, Any]:
+        """Lines the reader did not recognise: ``{"count": n, "sample": [(line, text), …]}`` (masked)."""
+        return {"count": self.unknown_count,
+                "sample": [(n, mask_inline(t)) for n, t in self.unknown_sample]}
+
+    @property
+    def sync_activity(self) -> pd.DataFrame:
+        """VERBOSE only: Matched / After processing / THEN events with sync, flow and frame counts."""
+        cols = ["line", "event", "sync", "flow", "frames", "request"]
+        rows = [{"line": ln, "event": ev, "sync": s, "flow": fl, "frames": n,
+                 "request": self._req_id(rix if rix is not None else -1)}
+                for ln, ev, s, fl, n, rix in self.sync_events]
+        return pd.DataFrame(rows, columns=cols)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and detected settings, for a header above the tables."""
+        outcomes: dict[str, int] = {}
+        for r in self._reqs:
+            o = _outcome(r)[0]
+            outcomes[o] = outcomes.get(o, 0) + 1
+        return {
+            "source": self.source, "lines": self.lines, "bytes": self.bytes,
+            "engine_version": self.engine_version, "log_level": self.log_level,
+            "patched_engine": self.patched_engine, "timestamps": self.timestamps,
+            "startups": self.startups, "timeout_ms": self.timeout_ms,
+            "actions": self.n_actions, "requests": len(self._reqs), "outcomes": outcomes,
+            "errors": len(self._errors), "unknown_lines": self.unknown_count,
+            "truncated_entries": self.truncated_entries,
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (f"<ServerLog {s['source']}: {s['lines']} lines, {s['actions']} actions, "
+                f"{s['requests']} requests, {s['errors']} errors, {s['unknown_lines']} unknown lines>")
+
+    # -- findings --------------------------------------------------------------------------
+
+    def _classify(self, e: _ErrorRow) -> tuple[str, str | None]:
+        code, var = classify_error(e.message)
+        r = self._reqs[e.req] if e.req is not None else None
+        if code == "F2" and r is not None:
+            after_action = r.last_kind == _KIND_OK and r.last_action not in (None, "Requesting.request")
+            if after_action and (var == "session" and not r.session_logged or var != "user"):
+                # right after a successful action, the value must come from a `then` action
+                return "F1", var
+        if code == "F10" and r is not None and r.n_actions > 1:
+            return "F11", var
+        return code, var
+
+    def findings(self) -> list[Finding]:
+        """Every problem the log shows, one finding per distinct cause (counts in the text)."""
+        return build_log_findings(self)
+
+    def findings_frame(self) -> pd.DataFrame:
+        return findings_frame(self.findings())
+
+
+def _display(value: Any, reveal: bool) -> Any:
+    if value is UNDEFINED:
+        return None
+    return value if reveal else mask_secrets(value, False)
+
+
+def _to_ts(text: str | None) -> pd.Timestamp | None:
+    if not text:
+        return None
+    try:
+        return pd.Timestamp(text.replace(",", "."))
+    except (ValueError, TypeError):
+        return None
+
+
+def _outcome(r: _Req) -> tuple[str, int | None]:
+    if r.error is not None:
+        if _TIMEOUT_MSG.search(r.error):
+            return "timed out", 504
+        return "error 500", 500
+    if r.responses > 1:
+        return "responded twice", 200
+    if r.responses == 1:
+        return "responded", 200
+    return "no response", None
+
+
+def _stack_sync(stack: list[str]) -> tuple[str | None, str | None]:
+    """The sync function and file:line named by a startup stack (a frame inside src/syncs)."""
+    for ln in stack:
+        m = _STACK.match(ln.encode())
+        if m and b"/syncs/" in m.group(2):
+            name = m.group(1).decode() if m.group(1) else None
+            path = m.group(2).decode()
+            return name, f"{path.split('/syncs/', 1)[1]}:{m.group(3).decode()}"
+    return None, None
+
+
+# ---------------------------------------------------------------- the reader
+
+
+class _Reader:
+    """Streaming state machine: feed it lines (bytes, without newline) with their offsets."""
+
+    def __init__(self, log: ServerLog) -> None:
+        self.log = log
+        self.pending: _Pending | None = None
+        self.names: dict[str, int] = {}
+        self.by_id: dict[str, int] = {}
+        self.by_flow: dict[str, int] = {}
+        self.received: dict[str, deque[int]] = {}
+        self.token_owner: dict[bytes, int] = {}
+        self.closed: deque[int] = deque()
+        self.active: int | None = None  # request with the most recent activity
+        self.last_error: _ErrorRow | None = None
+        self.in_error_dump = False
+        self.saw_trace = self.saw_verbose = self.saw_requesting = False
+        self.saw_v1 = self.saw_startup = False
+        self.last_matched: dict[str | None, str] = {}
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def feed(self, raw: bytes, lineno: int, start: int, end: int) -> None:
+        ts = None
+        line = raw
+        if line[:1].isdigit() and len(line) > 19 and line[4:5] == b"-":
+            m = _TS.match(line)
+            if m:
+                ts = m.group(1).decode()
+                line = line[m.end():]
+                self.log.timestamps = True
+        p = self.pending
+        if p is not None:
+            if not line.strip():
+                return
+            c0 = line[:1]
+            if c0 in (b" ", b"\t", b"}", b"]", b")") or len(p.parts) == 0:
+                self._continue(p, line, end)
+                return
+            self._flush_truncated(p)
+        if not line.strip():
+            return
+        # error dumps (stack lines, an error object) attach to the last error
+        if self.in_error_dump:
+            if line[:1] in (b" ", b"\t", b"}", b"]") or _ERRORISH.match(line) or line.startswith(b"Caused by"):
+                if self.last_error is not None and len(self.last_error.stack) < 50:
+                    self.last_error.stack.append(line.decode("utf-8", "replace").rstrip())
+                return
+            self.in_error_dump = False
+        c = line[:1]
+        if c == b"[":
+            if line.startswith(_RECEIVED):
+                self._received(line[len(_RECEIVED):].strip().decode("utf-8", "replace"), lineno, ts)
+                return
+            if line.startswith(_REQ_ERROR):
+                self._req_error(line[len(_REQ_ERROR):].strip().decode("utf-8", "replace"), lineno, ts)
+                return
+            if line.startswith(b"[Sessioning.create]"):
+                self._session_line(line, lineno)
+                return
+            if line.startswith(b"[SyncEngine]"):
+                self.log.patched_engine = True
+                return
+            if line.startswith(b"[Requesting]"):
+                self.saw_requesting = True
+                return
+            if _APP_TAG.match(line):  # an app's own "[Concept.action] …" log line: known
+                return
+        m = _TRACE.match(line)
+        if m:
+            self._trace_start(m, line, lineno, ts, start, end)
+            return
+        if c == b"S" and line.startswith(_SYNC_ACTION):
+            self.saw_verbose = True
+            self._begin("verbose", line, lineno, ts, start, end)
+            return
+        if c == b"M":
+            mm = _MATCHED.match(line)
+            if mm:
+                self.saw_verbose = True
+                self._begin_frames("matched", mm, line, lineno, ts, start, end)
+                return
+        if c == b"A":
+            ma = _AFTER.match(line)
+            if ma:
+                self.saw_verbose = True
+                self._begin_frames("after", ma, line, lineno, ts, start, end)
+                return
+        mt = _THEN.match(line)
+        if mt:
+            self.saw_verbose = True
+            self._begin_frames("then", mt, line, lineno, ts, start, end)
+            return
+        self._other(line, lineno, ts)
+
+    # -- multi-line entries ----------------------------------------------------------------
+
+    def _begin(self, kind: str, line: bytes, lineno: int, ts: str | None, start: int, end: int,
+               head: tuple[Any, ...] = ()) -> None:
+        p = _Pending(kind, lineno, ts, start, [line], 0, -1, -1, head)
+        p.depth, _ = _scan(line, 0, False)
+        if p.depth <= 0:
+            self._complete(p, end)
+        else:
+            self.pending = p
+
+    def _begin_frames(self, kind: str, m: re.Match[bytes], line: bytes, lineno: int, ts: str | None,
+                      start: int, end: int) -> None:
+        self._begin(kind, line, lineno, ts, start, end, tuple(m.groups()))
+
+    def _trace_start(self, m: re.Match[bytes], line: bytes, lineno: int, ts: str | None, start: int,
+                     end: int) -> None:
+        self.saw_trace = True
+        rest = line[m.end():]
+        s = _STRS.sub(b"''", rest) if (b"'" in rest or b'"' in rest or b"`" in rest) else rest
+        if rest.count(b" => ") == 1 and s.count(b" => ") == 1 and _balanced(s):
+            i = s.index(b" => ")
+            if _balanced(s[:i]):  # the common single-line entry: no scanner needed
+                j = rest.index(b" => ")
+                self._action(m.group(1), m.group(2), rest[:j], rest[j + 4:], lineno, ts, start, end)
+                return
+        p = _Pending("trace", lineno, ts, start, [line], 0, -1, -1, (m.group(1), m.group(2), m.end()))
+        depth, pos = _scan(rest, 0, True)
+        p.depth = depth
+        if pos >= 0:
+            p.sep, p.sep_pos = 0, m.end() + pos
+        if p.sep >= 0 and depth <= 0:
+            self._complete(p, end)
+        else:
+            self.pending = p
+
+    def _continue(self, p: _Pending, line: bytes, end: int) -> None:
+        p.parts.append(line)
+        want = p.kind == "trace" and p.sep < 0
+        depth, pos = _scan(line, p.depth, want)
+        p.depth = depth
+        if want and pos >= 0:
+            p.sep, p.sep_pos = len(p.parts) - 1, pos
+        done = depth <= 0 and (p.kind != "trace" or p.sep >= 0)
+        if done:
+            self._complete(p, end)
+        elif len(p.parts) > _MAX_ENTRY_LINES:
+            self._flush_truncated(p)
+
+    def _flush_truncated(self, p: _Pending) -> None:
+        self.pending = None
+        self.log.truncated_entries += 1
+        if p.kind == "trace" and p.sep >= 0:  # keep what we have: the input is complete
+            self._complete(p, p.start + sum(len(x) + 1 for x in p.parts), truncated=True)
+
+    def _complete(self, p: _Pending, end: int, truncated: bool = False) -> None:
+        self.pending = None
+        if p.kind == "trace":
+            concept, action, off = p.head
+            text = b"\n".join(p.parts)
+            # separator offset within the joined text
+            sep_abs = sum(len(x) + 1 for x in p.parts[:p.sep]) + p.sep_pos
+            inp, out = text[off:sep_abs], text[sep_abs + 4:]
+            self._action(concept, action, inp, out, p.line, p.ts, p.start, end)
+        elif p.kind == "verbose":
+            self._verbose_action(p, end)
+        else:
+            self._sync_event(p)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _intern(self, name: str) -> int:
+        ix = self.names.get(name)
+        if ix is None:
+            ix = self.names[name] = len(self.log._names)
+            self.log._names.append(name)
+        return ix
+
+    def _store(self, name: str, rix: int, kind: int, attr: int, lineno: int, start: int, end: int,
+               fmt: int) -> None:
+        log = self.log
+        log._a_line.append(lineno)
+        log._a_start.append(start)
+        log._a_end.append(end)
+        log._a_name.append(self._intern(name))
+        log._a_req.append(rix)
+        log._a_kind.append(kind)
+        log._a_attr.append(attr)
+        log._a_fmt.append(fmt)
+        if rix >= 0:
+            r = log._reqs[rix]
+            r.n_actions += 1
+            r.last_action = name
+            r.last_kind = kind
+            r.last_off = (start, end)
+            r.last_seen = lineno
+            self.active = rix
+
+    def _action(self, concept: bytes, action: bytes, inp: bytes, out: bytes, lineno: int, ts: str | None,
+                start: int, end: int) -> None:
+        o = out.lstrip()
+        kind = (_KIND_ERROR if _IS_ERROR_OUT.match(o) else _KIND_OK) if o[:1] == b"{" else (
+            _KIND_ARRAY if o[:1] == b"[" else _KIND_UNDEF if o.startswith(b"undefined") else _KIND_OTHER)
+        name = f"{concept.decode()}.{action.decode()}"
+        rix, attr = -1, _ATTR_NONE
+        if concept == b"Requesting" and action == b"request":
+            mid = _REQ_ID.search(o)
+            pm = _PATH.search(inp)
+            rix = self._new_request(mid.group(1).decode() if mid else None,
+                                    pm.group(1).decode("utf-8", "replace") if pm else None, lineno, ts)
+            self.log._reqs[rix].input_off = (start, end)
+            attr = _ATTR_ID
+        elif concept == b"Requesting" and action == b"respond":
+            mid = _REQ_ID.search(inp)
+            if mid:
+                rix = self._by_request_id(mid.group(1).decode(), lineno, ts)
+                attr = _ATTR_ID
+                r = self.log._reqs[rix]
+                r.responses += 1
+                if r.first_resp is None:
+                    r.first_resp = (start, end)
+                    r.resp_error = bool(re.search(rb"[{,]\s*error:", inp))
+                r.last_resp = (start, end)
+                r.end_line, r.end_ts = lineno, ts
+                self._close(rix)
+        if rix < 0:
+            rix, attr = self._attribute(inp)
+        if rix >= 0:
+            self._register_tokens(rix, inp, out)
+        self._store(name, rix, kind, attr, lineno, start, end, 0)
+
+    def _verbose_action(self, p: _Pending, end: int) -> None:
+        text = b"\n".join(p.parts).decode("utf-8", "replace")
+        rec = parse_inspect(text.split(":", 1)[1])
+        if not isinstance(rec, dict):
+            self.log.truncated_entries += 1
+            return
+        concept = str(rec.get("concept", "?"))
+        if isinstance(rec.get("concept"), dict):
+            concept = "?"
+        concept = concept[:-7] if concept.endswith("Concept") and len(concept) > 7 else concept
+        fn = rec.get("action")
+        action = fn.name if isinstance(fn, JSFunction) else str(fn)
+        flow = rec.get("flow") if isinstance(rec.get("flow"), str) else None
+        inp, out = rec.get("input"), rec.get("output", UNDEFINED)
+        kind = (_KIND_ERROR if "error" in out else _KIND_OK) if isinstance(out, dict) else (
+            _KIND_ARRAY if isinstance(out, list) else _KIND_UNDEF if out is UNDEFINED else _KIND_OTHER)
+        rix, attr = -1, _ATTR_NONE
+        if concept == "Requesting" and action == "request":
+            rid = out.get("request") if isinstance(out, dict) else None
+            path = inp.get("path") if isinstance(inp, dict) else None
+            rix = self._new_request(rid, path, p.line, p.ts)
+            self.log._reqs[rix].input_off = None
+            attr = _ATTR_ID
+            if flow:
+                self.by_flow[flow] = rix
+                self.log._reqs[rix].flow = flow
+        elif concept == "Requesting" and action == "respond" and isinstance(inp, dict) and inp.get("request"):
+            rix = self._by_request_id(str(inp["request"]), p.line, p.ts)
+            attr = _ATTR_ID
+            r = self.log._reqs[rix]
+            r.responses += 1
+            r.resp_error = r.resp_error or (r.responses == 1 and "error" in inp)
+            r.end_line, r.end_ts = p.line, p.ts
+            self._close(rix)
+        elif flow and flow in self.by_flow:
+            rix, attr = self.by_flow[flow], _ATTR_FLOW
+        self._store(f"{concept}.{action}", rix, kind, attr, p.line, p.start, end, 1)
+
+    def _sync_event(self, p: _Pending) -> None:
+        text = b"\n".join(p.parts)
+        fm = _FLOW.search(text)
+        flow = fm.group(1).decode() if fm else None
+        rix = self.by_flow.get(flow) if flow else None
+        n = None
+        if p.kind == "matched":
+            sync = p.head[0].decode()
+            n = int(p.head[1]) if p.head[1] else None
+            self.last_matched[flow] = sync
+            if rix is not None:
+                r = self.log._reqs[rix]
+                r.matched = (r.matched or []) + [sync]
+        elif p.kind == "after":
+            sync = self.last_matched.get(flow, "?")
+            n = int(p.head[0]) if p.head[0] else None
+            if rix is not None:
+                r = self.log._reqs[rix]
+                r.after = (r.after or []) + [sync]
+        else:
+            sync = p.head[0].decode()
+            fn = JSFunction(p.head[1].decode())
+            if rix is not None:
+                r = self.log._reqs[rix]
+                r.then_syncs = (r.then_syncs or []) + [sync]
+            self.log.sync_events.append((p.line, f"then {fn.name}", sync, flow, None, rix))
+            return
+        self.log.sync_events.append((p.line, p.kind, sync, flow, n, rix))
+
+    # -- requests and attribution ----------------------------------------------------------
+
+    def _new_request(self, rid: str | None, path: str | None, lineno: int, ts: str | None) -> int:
+        reqs = self.log._reqs
+        q = self.received.get(path) if path is not None else None
+        rix = None
+        while q:
+            cand = q.popleft()
+            if reqs[cand].rid is None:
+                rix = cand
+                break
+        if rix is None:
+            if rid is not None and rid in self.by_id:
+                return self.by_id[rid]
+            reqs.append(_Req(path, lineno, ts))
+            rix = len(reqs) - 1
+        r = reqs[rix]
+        r.rid = rid
+        r.path = path if path is not None else r.path
+        r.last_seen = lineno
+        if rid is not None:
+            self.by_id[rid] = rix
+        self.active = rix
+        return rix
+
+    def _by_request_id(self, rid: str, lineno: int, ts: str | None) -> int:
+        rix = self.by_id.get(rid)
+        if rix is None:  # the log starts after this request began
+            self.log._reqs.append(_Req(None, lineno, ts))
+            rix = len(self.log._reqs) - 1
+            self.log._reqs[rix].rid = rid
+            self.by_id[rid] = rix
+        return rix
+
+    def _attribute(self, inp: bytes) -> tuple[int, int]:
+        best = -1
+        for m in _TOKENS.finditer(inp):
+            tok = m.group(1) or m.group(2)
+            if tok[:1] == b"/":
+                continue
+            owner = self.token_owner.get(tok)
+            if owner is not None:
+                if _UUID.match(tok):  # an id is decisive
+                    return owner, _ATTR_VALUE
+                if best < 0:
+                    best = owner
+        if best >= 0:
+            return best, _ATTR_VALUE
+        if self.active is not None:
+            return self.active, _ATTR_ORDER
+        return -1, _ATTR_NONE
+
+    def _register_tokens(self, rix: int, inp: bytes, out: bytes) -> None:
+        r = self.log._reqs[rix]
+        for chunk in (inp, out):
+            for m in _TOKENS.finditer(chunk):
+                tok = m.group(1) or m.group(2)
+                if tok[:1] == b"/" or len(r.tokens) >= 64:
+                    continue
+                self.token_owner[tok] = rix
+                r.tokens.append(tok)
+
+    def _close(self, rix: int) -> None:
+        self.closed.append(rix)
+        while len(self.closed) > _TOKEN_KEEP:
+            old = self.closed.popleft()
+            r = self.log._reqs[old]
+            for tok in r.tokens:
+                if self.token_owner.get(tok) == old:
+                    del self.token_owner[tok]
+            r.tokens = []
+
+    def _received(self, path: str, lineno: int, ts: str | None) -> None:
+        self.saw_requesting = True
+        reqs = self.log._reqs
+        reqs.append(_Req(path, lineno, ts))
+        rix = len(reqs) - 1
+        self.received.setdefault(path, deque()).append(rix)
+        self.active = rix
+
+    def _current_open(self) -> int | None:
+        if self.active is not None and self.log._reqs[self.active].open:
+            return self.active
+        best = None
+        for rix in range(len(self.log._reqs) - 1, max(-1, len(self.log._reqs) - 200), -1):
+            r = self.log._reqs[rix]
+            if r.open and (best is None or r.last_seen > self.log._reqs[best].last_seen):
+                best = rix
+        return best
+
+    def _req_error(self, msg: str, lineno: int, ts: str | None) -> None:
+        self.saw_requesting = True
+        m = _TIMEOUT_MSG.search(msg) or re.search(r"Request (\S+) is not pending", msg)
+        rix = self._by_request_id(m.group(1), lineno, ts) if m else self._current_open()
+        if rix is not None:
+            r = self.log._reqs[rix]
+            if r.error is None:
+                r.error, r.error_line = msg, lineno
+            r.end_line, r.end_ts = lineno, ts
+            self._close(rix)
+        if m and m.re is _TIMEOUT_MSG and self.log.timeout_ms is None:
+            self.log.timeout_ms = int(m.group(2))
+        self._add_error(lineno, ts, rix, "request", msg)
+
+    def _add_error(self, lineno: int, ts: str | None, rix: int | None, kind: str, msg: str) -> None:
+        e = _ErrorRow(lineno, ts, rix, kind, msg)
+        self.log._errors.append(e)
+        self.last_error = e
+
+    def _session_line(self, line: bytes, lineno: int) -> None:
+        m = _SESS_TRY.match(line)
+        if m:
+            owner = self.token_owner.get(m.group(1))
+            rix = owner if owner is not None else self.active
+            if rix is not None:
+                self.log._reqs[rix].session_logged = True
+                tok = m.group(2)
+                self.token_owner[tok] = rix
+            self.log.session_events.append((lineno, "attempt", m.group(1).decode(), m.group(2).decode(), rix))
+            return
+        m = _SESS_OK.match(line)
+        if m:
+            rix = self.token_owner.get(m.group(1))
+            self.log.session_events.append((lineno, "created", None, m.group(1).decode(), rix))
+            return
+        m = _SESS_ERR.match(line)
+        if m:
+            owner = self.token_owner.get(m.group(1))
+            rix = owner if owner is not None else self.active
+            msg = m.group(2).decode("utf-8", "replace")
+            self.log.session_events.append((lineno, "error", m.group(1).decode(), None, rix))
+            self._add_error(lineno, None, None, "session", f"Error creating session: {msg}".strip())
+            self.in_error_dump = True
+            return
+
+    # -- startup and everything else -------------------------------------------------------
+
+    def _other(self, line: bytes, lineno: int, ts: str | None) -> None:
+        log = self.log
+        m = _UNCAUGHT.match(line)
+        if m:
+            self._add_error(lineno, ts, None, "startup", m.group(1).decode("utf-8", "replace"))
+            self.in_error_dump = True
+            return
+        m = _PASSTHROUGH_ERR.match(line)
+        if m:
+            msg = m.group(3).decode("utf-8", "replace")
+            self._add_error(lineno, ts, None, "passthrough",
+                            f"{m.group(1).decode()}.{m.group(2).decode()}: {msg}".rstrip(": "))
+            self.in_error_dump = True
+            return
+        m = _UNVERIFIED.match(line)
+        if m:
+            log.unverified_routes.append(m.group(1).decode())
+            return
+        m = _INIT.match(line)
+        if m:
+            log.timeout_ms = int(m.group(1))
+            self.saw_startup = True
+            return
+        m = _ARROW_LINE.match(line)
+        if m:
+            val = m.group(1).strip().decode("utf-8", "replace")
+            if val.startswith("/"):
+                log.verified_routes.append(val)
+            elif val.startswith("ERROR: Failed to load syncs"):
+                log.sync_load_errors.append((lineno, val))
+                self._add_error(lineno, ts, None, "startup", val)
+                self.in_error_dump = True
+            elif not val.startswith(("Found ", "ERROR")):
+                log.registered_syncs.append(val)
+            return
+        if line.startswith(b"Registering synchronizations from"):
+            self.saw_v1 = True
+            return
+        if line.startswith((b"Listening on http", b"Server listening on")):
+            log.startups += 1
+            self.saw_startup = True
+            return
+        if line.startswith(b"Registering concept passthrough"):
+            self.saw_startup = True
+            return
+        if line.startswith(_KNOWN_PREFIXES) or line.lstrip().startswith(b"- Endpoint:"):
+            return
+        text = line.decode("utf-8", "replace")
+        for prefix, kind in (("error: Leaks detected", "test"), ("Could not find environment variable", "environment"),
+                             ("MongoDB connection failed", "environment"), ("error: ", "other")):
+            if text.startswith(prefix):
+                self._add_error(lineno, ts, None, kind, text[7:] if prefix == "error: " else text)
+                self.in_error_dump = True
+                return
+        if line[:1] in (b" ", b"\t") and self.last_error is not None and _STACK.match(line):
+            self.last_error.stack.append(text.rstrip())
+            return
+        log.unknown_count += 1
+        if len(log.unknown_sample) < 20:
+            log.unknown_sample.append((lineno, text[:300]))
+
+    def finish(self) -> None:
+        if self.pending is not None:
+            self._flush_truncated(self.pending)
+        log = self.log
+        log.log_level = ("VERBOSE" if self.saw_verbose else "TRACE" if self.saw_trace
+                         else "OFF" if self.saw_requesting else None)
+        if self.saw_v1 or log.registered_syncs:
+            log.engine_version = "v1"
+        elif self.saw_startup:
+            log.engine_version = "v2"
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _open_source(source: Any) -> tuple[str, bytes | None, str | None, IO[bytes], int]:
+    """(display name, in-memory data, path, binary stream, size) for a path, text, bytes or stream."""
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 4096
+                                    and (os.path.exists(source) or _looks_like_path(source))):
+        path = str(source)
+        if os.path.isdir(path):
+            raise LogReadError(f"{path} is a directory, not a log file")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"log file not found: {path}")
+        size = os.path.getsize(path)
+        fh = open(path, "rb")  # noqa: SIM115 - closed by read_log
+        head = fh.read(8192)
+        fh.seek(0)
+        if b"\x00" in head:
+            fh.close()
+            raise LogReadError(f"{path} looks like a binary file, not a text server log")
+        return path, None, path, fh, size
+    if isinstance(source, str):
+        data = source.encode("utf-8", "surrogatepass")
+    elif isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+        if b"\x00" in data[:8192]:
+            raise LogReadError("input looks like binary data, not a text server log")
+    elif hasattr(source, "read"):
+        raw = source.read()
+        data = raw.encode("utf-8", "replace") if isinstance(raw, str) else bytes(raw)
+        if b"\x00" in data[:8192]:
+            raise LogReadError("input looks like binary data, not a text server log")
+    else:
+        raise TypeError(f"read_log() takes a path, text, bytes or a stream, not {type(source).__name__}")
+    return "<text>", data, None, io.BytesIO(data), len(data)
+
+
+def _looks_like_path(s: str) -> bool:
+    return bool(s) and " " not in s.strip() and (s.endswith((".log", ".txt")) or os.sep in s)
+
+
+def _lines(fh: IO[bytes]) -> Iterator[bytes]:
+    yield from fh
+
+
+def read_log(source: str | os.PathLike[str] | bytes | IO[Any], progress: bool | None = None) -> ServerLog:
+    """Read a course-engine server log: a path, pasted text, bytes or an open stream.
+
+    ``progress``: show a tqdm bar (``None`` = only for files over 20 MB). Raises
+    ``FileNotFoundError`` or :class:`LogReadError` for a missing or binary input; anything
+    inside the log that it does not understand is kept and counted, never fatal.
+    """
+    name, data, path, fh, size = _open_source(source)
+    log = ServerLog(name, data, path)
+    reader = _Reader(log)
+    show = progress if progress is not None else size > 20_000_000
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(name), file=sys.stderr)
+    offset = 0
+    lineno = 0
+    pending_bytes = 0
+    feed = reader.feed
+    try:
+        for raw in fh:
+            lineno += 1
+            n = len(raw)
+            line = raw.rstrip(b"\r\n")
+            if line:
+                feed(line, lineno, offset, offset + len(line))
+            offset += n
+            if bar is not None:
+                pending_bytes += n
+                if pending_bytes > 4_000_000:
+                    bar.update(pending_bytes)
+                    pending_bytes = 0
+        reader.finish()
+    finally:
+        if path is not None:
+            fh.close()
+        if bar is not None:
+            bar.update(pending_bytes)
+            bar.close()
+    log.lines = lineno
+    log.bytes = offset
+    return log
+
+
+# ---------------------------------------------------------------- findings
+
+_SPLIT_FIX = ("Split it: one sync creates the session when login succeeds; a second sync, whose `when` "
+              "includes `[Sessioning.create, {}, {session}]`, responds.")
+
+
+def _q(path: str | None) -> str:
+    return f"`{path}`" if path else "(unknown path)"
+
+
+def _times(n: int) -> str:
+    return "" if n <= 1 else f" ({n} times)"
+
+
+def _error_finding(log: ServerLog, e: _ErrorRow, code: str, var: str | None, n: int, reqs: list[str]) -> Finding:
+    r = log._reqs[e.req] if e.req is not None else None
+    path = r.path if r else None
+    last = r.last_action if r else None
+    msg = mask_inline(e.message)
+    ev = f"line {e.line}: {msg}"
+    if r is not None and r.last_off is not None:
+        ev = f"last action: {log.entry_text_at(r.last_off)[:300]}\n{ev}"
+    sev = "error"
+    req = r.rid if r else None
+    sync, sfile = _stack_sync(e.stack)
+    file, line_no = (sfile.rsplit(":", 1)[0], int(sfile.rsplit(":", 1)[1])) if sfile else (None, None)
+    extra = {"requests": reqs[:20], "count": n}
+    where = f"Request {_q(path)}{_times(n)}"
+    if code == "F1" and var == "session":
+        expl = (f"{where}: `{last}` succeeded, then `Missing binding: Symbol(session)` was thrown and no "
+                "`[Sessioning.create]` line was printed: the sync puts `Sessioning.create` and "
+                "`Requesting.respond` in one `then`. A `then` output pattern binds nothing and every `then` "
+                "input is resolved before any action runs, so Sessioning.create never ran and no session was "
+                "inserted. Restarting the server does not help.")
+        fix = _SPLIT_FIX
+    elif code == "F1":
+        expl = (f"{where}: `{last}` succeeded, then `Missing binding: Symbol({var})`: `{var}` is most likely "
+                f"the output of an action in the same `then`. A `then` output pattern binds nothing, and every "
+                "`then` input is resolved before any action runs, so nothing in that `then` ran.")
+        fix = (f"Move the action that produces `{var}` into its own sync, and respond from a second sync "
+               f"whose `when` includes that action with output pattern `{{ {var} }}`.")
+    elif code == "F2":
+        if var == "user":
+            expl = (f"{where}: `Missing binding: Symbol(user)`: a `where` query (usually `Sessioning._getUser`) "
+                    "returned a row without `user` — the seed returns `[{error}]` for an unknown session — so the "
+                    "frame kept `user` unbound and the `then` threw; the client got 500.")
+            fix = ("Answer invalid sessions explicitly: an error sync whose query output pattern is `{ error }`, "
+                   "and in the success sync keep only frames with a user: "
+                   "`frames.filter(($) => $[user] !== undefined)`.")
+        else:
+            expl = (f"{where}: `Missing binding: Symbol({var})`: a `where` query returned rows without the key "
+                    f"bound to `{var}` (`frames.query` binds a variable only for rows that have the key), so the "
+                    "frame reached `then` with it unbound.")
+            fix = (f"Make the query return `{{ {var}: … }}` rows (or rename the output pattern key to what it "
+                   f"returns), and filter out frames where `{var}` is unbound before `then`.")
+    elif code == "F3":
+        expl = (f"{where}: `Missing binding: Symbol(error)`: a `then` passes `error`, but `error` is only bound "
+                "when something failed; on the success path it is unbound and the whole sync throws "
+                "(`error: undefined` counts as missing too).")
+        fix = ("Use two syncs: a success sync that responds with the result, and an error sync whose `when` "
+               "output pattern is `{ error }` that responds with `error`.")
+    elif code == "F4":
+        expl = (f"{where}: `Binding: Symbol({var}) not found`: a `frames.query` takes `{var}` as input but an "
+                f"earlier step left it unbound — usually `_getUser` returned `[{{error}}]` for an invalid or "
+                "missing session.")
+        fix = (f"Drop or answer the frames where `{var}` is unbound before the next query, e.g. "
+               f"`frames.filter(($) => $[{var}] !== undefined)`, with a separate error-response sync.")
+    elif code == "F5":
+        expl = (f"{where}: `{msg}`: `where` returned frames built from scratch (`new Frames({{...}})` "
+                "without spreading an original frame), so they lack the hidden action ids the engine needs.")
+        fix = "Derive new frames from the old ones: `frames.map(($) => ({ ...$, [x]: value }))`."
+    elif code == "F7":
+        what = msg.split("Action ", 1)[-1].split(" is not instrumented")[0]
+        if "bound instrumented" in what:
+            cause = "an instrumented action was re-bound with `.bind(...)`, which hides its instrumentation"
+            fix = "Pass the action itself (`Concept.action`), never `Concept.action.bind(...)`."
+        elif what.startswith("bound _"):
+            cause = (f"the query `{what[6:]}` is used in a `when` or `then`; queries (names starting with `_`) "
+                     "are not instrumented")
+            fix = f"Move `{what[6:]}` into `where`: `frames.query(Concept.{what[6:]}, {{…}}, {{…}})`."
+        else:
+            cause = (f"`{what}` belongs to a concept that is not instrumented (imported from its class "
+                     "file instead of `@concepts`)")
+            fix = "Import concepts from `@concepts` (run `deno run build` to regenerate the barrel)."
+        loc = f" in sync `{sync}` ({sfile})" if sync else ""
+        expl = f"The server crashed at startup{loc}: `{msg}` — {cause}."
+    elif code == "F8":
+        expl = (f"{where}: `When pattern: [object Object] is missing output pattern.`: a `when` entry is "
+                "written `[Concept.action, {…}]` without its output pattern; it throws when a matching action "
+                "is first met, not at startup.")
+        fix = "Add the third element to every `when` entry — `{}` if you need no output."
+    elif code == "F9":
+        expl = (f"{where}: `{msg}`: a query returned something that is not an array (an object, `null`), or "
+                "a `where` forgot to `return` its frames / chained on an un-awaited query.")
+        fix = ("Queries must return an array of objects (`[]` for none); `where` must be `async` and "
+               "`return` the frames.")
+    elif code in ("F10", "F11"):
+        return _timeout_finding(log, e, code, n, reqs, ev)
+    elif code == "F16":
+        if "E11000" in msg:
+            expl = (f"{where}: an action threw `E11000 duplicate key error` instead of returning `{{error}}`. "
+                    "The exception aborted the cascade: later syncs, including any error-response sync, never "
+                    "ran and the client got 500.")
+            fix = ("Catch the error in the action and return `{ error: \"…\" }` (check for an existing document "
+                   "first, or use an upsert when the `_id` is deterministic); await `createIndex` before inserting.")
+        elif e.kind == "passthrough":
+            expl = (f"The passthrough route for `{msg.split(':', 1)[0]}` threw `{msg.split(':', 1)[-1].strip()}`; "
+                    "the client got 500.")
+            fix = "Return `{ error: \"…\" }` from the action instead of throwing."
+        elif e.kind == "session":
+            sev = "warning"
+            expl = f"`Sessioning.create` failed and returned `{{error}}`: {msg}."
+            fix = "Check the database connection and the `Sessioning.sessions` collection (unique indexes, ids)."
+        else:
+            after = f" after `{last}`" if last else ""
+            expl = (f"{where}: something threw `{msg}`{after} — an action (or a `where`) threw instead of "
+                    "returning `{error}`, so the cascade aborted, no error-response sync ran and the client got 500.")
+            fix = "Catch the error in the action and return `{ error: \"…\" }`; respond to it with an error sync."
+    elif code == "F17":
+        expl = (f"{where}: `{msg}`: ids in this app are UUID strings, not ObjectIds; `new ObjectId(id)` throws "
+                "and ObjectId `_id`s never equal the string ids in frames.")
+        fix = "Use the string ids as they are (`{ _id: id }`); never wrap them in `new ObjectId(...)`."
+    elif code == "F18":
+        expl = f"The server could not reach its database: `{msg}`."
+        fix = ("Set `MONGODB_URL` and `DB_NAME` in `.env`; for Atlas, check the user's password and allow your IP "
+               "in Network Access.")
+    elif code == "F20":
+        sev = "warning"
+        expl = "Deno tests reported leaks: a MongoClient was not closed or a promise (e.g. `createIndex`) was not awaited."
+        fix = "Close the client at the end of each test (`await client.close()`) and await index creation."
+    elif code == "F14":
+        expl = f"`{msg}`: an action was called with hidden engine keys of the wrong type."
+        fix = "Call actions only with plain input objects."
+    else:
+        expl = f"{where}: `{msg}`."
+        fix = "See the error message."
+    return Finding(code=code, severity=sev, explanation=expl, fix=fix, sync=sync, request=req, source="log",
+                   file=file, line=line_no if line_no is not None else e.line, evidence=ev, extra=extra)
+
+
+def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list[str], ev: str) -> Finding:
+    r = log._reqs[e.req] if e.req is not None else None
+    path = r.path if r else None
+    where = f"Request {_q(path)}{_times(n)}"
+    no_raise = " Raising REQUESTING_TIMEOUT does not help: the timeout only fires when nothing responded."
+    sync = None
+    if code == "F10":
+        keys = ""
+        if r is not None and r.input_off is not None:
+            v = log._value_at(r.input_off, "input")
+            if isinstance(v, dict):
+                keys = " (body keys: " + ", ".join(str(k) for k in v if k != "path") + ")"
+        if path and path.startswith("/api/"):
+            keys += (f". The path received was `{path}`: the client called `/api{path}`, so the `/api` base is "
+                     "in the URL twice")
+        if r is not None and r.flow and not r.matched:
+            seen = " VERBOSE shows no ``Matched `sync` `` line for its flow."
+        else:
+            seen = " After `Requesting.request` nothing ran."
+        expl = (f"{where} timed out: no request sync matched it{keys}.{seen} The path literal must match exactly "
+                "(case, no trailing slash, no `/api` prefix) and every key in the `when` input pattern must be in "
+                f"the request body; a sync file not named `*.sync.ts` or a stale barrel also causes this.{no_raise}")
+        fix = (f"Make a sync's `when` match `[Requesting.request, {{ path: \"{path or '/…'}\", … }}, {{ request }}]` "
+               "exactly; run `deno run build` after adding sync files.")
+    else:
+        last = r.last_action if r else None
+        if r is not None and r.matched:
+            emptied = [s for s in r.matched if s not in (r.after or []) and s not in (r.then_syncs or [])]
+            sync = emptied[-1] if emptied else None
+        if sync:
+            expl = (f"{where} timed out: `{sync}` matched but its `where` removed every frame (no ``After "
+                    f"processing `where` `` line), so nothing responded.{no_raise}")
+            fix = ("Check the `where` of that sync: a query returning `[]`, a `collectAs` on nothing, or a filter "
+                   "that drops every frame; respond explicitly for the empty case.")
+        elif r is not None and r.last_kind == _KIND_ERROR:
+            expl = (f"{where} timed out: `{last}` returned `{{error}}` but no sync responded to it — the error "
+                    "response sync is missing or its output pattern never matches (e.g. `{ x, error }`)."
+                    f"{no_raise}")
+            fix = (f"Add a sync: when `Requesting.request` (path `{path}`) and `{last}` with output `{{ error }}`, "
+                   "then `Requesting.respond({ request, error })`.")
+        else:
+            expl = (f"{where} timed out: `{last}` ran but no response sync matched its output — an output pattern "
+                    "with a key the action does not return (or both a key and `error`), or a `when` needing an "
+                    f"action that ran in another flow.{no_raise}")
+            fix = (f"Compare the response sync's `when` output pattern for `{last}` with what it returned "
+                   "(see the actions table) and make them agree.")
+    return Finding(code=code, severity="error", explanation=expl, fix=fix, sync=sync,
+                   request=r.rid if r else None, source="log", line=e.line, evidence=ev,
+                   extra={"requests": reqs[:20], "count": n})
+
+
+def build_log_findings(log: ServerLog) -> list[Finding]:
+    """Findings for a :class:`ServerLog`: errors grouped by cause, double responses, array outputs,
+    unverified routes, requests left without an answer."""
+    out: list[Finding] = []
+    groups: dict[tuple[Any, ...], list[tuple[_ErrorRow, str, str | None]]] = {}
+    for e in log._errors:
+        code, var = log._classify(e)
+        r = log._reqs[e.req] if e.req is not None else None
+        norm = _TIMEOUT_MSG.sub("timeout", e.message) if code in ("F10", "F11") else e.message
+        key = (code, var, r.path if r else None, norm, e.kind, r.last_action if r else None)
+        groups.setdefault(key, []).append((e, code, var))
+    for items in groups.values():
+        e, code, var = items[0]
+        reqs = [log._reqs[x.req].rid for x, _, _ in items if x.req is not None and log._reqs[x.req].rid]
+        out.append(_error_finding(log, e, code, var, len(items), reqs))
+    # F12: two responds for one request
+    twice: dict[str | None, list[_Req]] = {}
+    for r in log._reqs:
+        if r.responses > 1:
+            twice.setdefault(r.path, []).append(r)
+    for path, rs in twice.items():
+        r = rs[0]
+        first = log.entry_text_at(r.first_resp) if r.first_resp else ""
+        last = log.entry_text_at(r.last_resp) if r.last_resp else ""
+        both = " One response carries `error`: a `{}` output pattern also matches `{error}`." if (
+            "error:" in first) != ("error:" in last) else ""
+        out.append(Finding(
+            code="F12", severity="warning", request=r.rid, source="log", line=r.end_line,
+            explanation=(f"Request {_q(path)}{_times(len(rs))} was answered twice ({r.responses} "
+                         f"`Requesting.respond` calls): two response syncs matched the same request.{both} The "
+                         "client got the first answer; `Requesting.requests` stores the last."),
+            fix=("Give the success sync's `when` a success output key (e.g. `{ user }` instead of `{}`) so "
+                 "exactly one response sync matches each outcome."),
+            evidence=f"first: {first[:300]}\nlast: {last[:300]}",
+            extra={"requests": [x.rid for x in rs[:20]], "count": len(rs)}))
+    # F14: actions returning arrays
+    arrays: dict[int, list[int]] = {}
+    for i, k in enumerate(log._a_kind):
+        if k == _KIND_ARRAY:
+            arrays.setdefault(log._a_name[i], []).append(i)
+    for name_ix, idxs in arrays.items():
+        name = log._names[name_ix]
+        i = idxs[0]
+        out.append(Finding(
+            code="F14", severity="warning", request=log._req_id(log._a_req[i]) if log._a_fmt[i] == 0 else None,
+            source="log", line=log._a_line[i],
+            explanation=(f"`{name}` is an action (no `_` prefix) but returned an array{_times(len(idxs))}: it was "
+                         "used as a query (`frames.query` or awaited inside `where`), so it ran as an action in a "
+                         "new flow — its syncs and effects never join the request's flow."),
+            fix=(f"Rename it `_{name.split('.', 1)[1]}` so it is a query, or call it from a `then` if it really "
+                 "is an action."),
+            evidence=log.entry_text(i)[:300], extra={"count": len(idxs)}))
+    if log.unverified_routes:
+        routes = sorted(set(log.unverified_routes))
+        out.append(Finding(
+            code="F15", severity="warning", source="log",
+            explanation=(f"{len(routes)} passthrough route(s) are registered but unverified (e.g. `{routes[0]}`). "
+                         "Passthrough routes win over the Requesting catch-all, so a request to one of them runs "
+                         "the concept method directly — no `Requesting.request`, no syncs, no session checks."),
+            fix=("List each route in `src/concepts/Requesting/passthrough.ts`: in `inclusions` if it is meant to be "
+                 "public, in `exclusions` to send it through Requesting and your syncs."),
+            evidence="\n".join(f"WARNING - UNVERIFIED ROUTE: {x}" for x in routes[:10]),
+            extra={"routes": routes}))
+    unanswered = [r for r in log._reqs if r.open and (r.rid or r.path)]
+    if unanswered:
+        r = unanswered[0]
+        out.append(Finding(
+            code="INFO", severity="info", request=r.rid, source="log", line=r.line,
+            explanation=(f"{len(unanswered)} request(s) have no response and no error in the log (e.g. "
+                         f"{_q(r.path)}); the log may end before their timeout."),
+            fix="If they never answered, look for `timed out` lines later on, or read the database's `Requesting.requests`.",
+            extra={"requests": [x.rid for x in unanswered[:20]], "count": len(unanswered)}))
+    if log.lines and not (log.n_actions or log._reqs or log._errors or log.startups or log.unverified_routes
+                          or log.verified_routes or log.registered_syncs):
+        out.append(Finding(
+            code="INFO", severity="warning", source="log",
+            explanation=(f"Nothing in this input looks like a course-engine server log ({log.unknown_count} "
+                         "unrecognised lines)."),
+            fix="Paste the server's console output (stdout and stderr), e.g. from `deno task start` or Render's Logs tab.",
+            evidence="\n".join(mask_inline(t) for _, t in log.unknown_sample[:3])))
+    return out
