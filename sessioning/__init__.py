@@ -1,0 +1,38 @@
+"""The Sessioning debugging kit: concepts, a faithful sync engine, tables and diagnoses for
+concept-design backends (concepts over MongoDB wired by synchronizations)."""
+
+from . import console
+from .app import App, make_app
+from .auth_syncs import auth_syncs
+from .concepts import FAST_HASHER, RequestingConcept, RequestTimeout, SessioningConcept, UserAuthenticationConcept
+from .db import ConnectionProblem, connect, load_config
+from .engine import (
+    BindingNotFound,
+    Engine,
+    EngineError,
+    Frames,
+    Logging,
+    MissingActionId,
+    MissingBinding,
+    NotInstrumented,
+    Response,
+    Run,
+    Var,
+    WhenMissingOutput,
+    actions,
+    replay,
+)
+from .faults import Faults
+from .findings import FAILURE_MODES, Finding, findings_frame
+from .ids import freshID, is_uuid7, uuid7_time
+from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
+from .watch import ReadOnlyError
+
+__all__ = [
+    "App", "BindingNotFound", "ConnectionProblem", "Engine", "EngineError", "FAILURE_MODES", "FAST_HASHER",
+    "Faults", "Finding", "Frames", "Logging", "MissingActionId", "MissingBinding", "NotInstrumented",
+    "ReadOnlyError", "RequestTimeout", "RequestingConcept", "Response", "Run", "SessioningConcept",
+    "UserAuthenticationConcept", "Var", "WhenMissingOutput", "actions", "auth_syncs", "connect", "console",
+    "findings_frame", "freshID", "is_uuid7", "load_config", "make_app", "mask_secrets", "replay",
+    "reveal_secrets", "set_reveal_secrets", "uuid7_time",
+]

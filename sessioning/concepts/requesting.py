@@ -1,0 +1,109 @@
+"""The Requesting concept of the course template: an HTTP request as an action, answered by ``respond``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from typing import Any
+
+from ..ids import bad_id_error, freshID
+
+PREFIX = "Requesting" + "."
+DEFAULT_TIMEOUT_MS = 10000
+
+
+class RequestTimeout(Exception):
+    """``Request <id> timed out after <ms>ms`` — the template's message, word for word."""
+
+
+class _Pending:
+    __slots__ = ("event", "response", "responded")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.response: dict[str, Any] | None = None
+        self.responded = 0
+
+
+class RequestingConcept:
+    """
+    concept Requesting [Request]
+
+    purpose: turn an HTTP request into an action that synchronizations can react to, and carry
+    their answer back to the client.
+
+    principle: after a request is made, the syncs it triggers run; when one of them responds, the
+    client receives the response; if none responds within the timeout, the client gets 504.
+
+    state:
+        a set of `Request`s with
+          an `input` Object (the whole body plus `path` — including any plaintext password)
+          a `createdAt` Date
+          an optional `response` Object
+        (collection ``Requesting.requests``; plus, in memory, the requests still awaiting a response)
+
+    actions:
+        request (path: String, ...inputs): (request: Request)
+            requires: true.
+            effects: stores a new request with these inputs and marks it pending; returns it.
+
+        respond (request: Request, ...response): (request: Request)
+            requires: true.
+            effects: the first respond for a pending request is what the client gets; every respond
+            stores its response, so the last one is what the database keeps.
+
+    queries:
+        _awaitResponse (request: Request): (response: Object)
+            requires: the request is pending, else throws
+            ``Request <id> is not pending or does not exist: it may have timed-out.``
+            effects: waits for the response; after ``timeout`` ms throws
+            ``Request <id> timed out after <ms>ms``. The kit does not sit out the wait unless asked
+            (``wait=True``): the cascade is over before this query runs, so nothing can respond later.
+
+    Environment, as in the template: ``REQUESTING_TIMEOUT`` (ms, default 10000) and
+    ``REQUESTING_SAVE_RESPONSES`` (a string, so even ``"false"`` is truthy).
+    """
+
+    def __init__(self, db: Any, timeout: int | None = None, save_responses: bool | None = None) -> None:
+        self.db = db
+        self.requests = self.db.collection(PREFIX + "requests")
+        env_timeout = os.environ.get("REQUESTING_TIMEOUT")
+        self.timeout = int(timeout if timeout is not None else (env_timeout or DEFAULT_TIMEOUT_MS))
+        env_save = os.environ.get("REQUESTING_SAVE_RESPONSES")
+        self.save_responses = bool(save_responses if save_responses is not None else (env_save if env_save is not None else True))
+        self.pending: dict[str, _Pending] = {}
+        self._lock = threading.Lock()
+
+    def request(self, **inputs: Any) -> dict[str, Any]:
+        request = freshID()
+        self.requests.insert_one({"_id": request, "input": dict(inputs), "createdAt": dt.datetime.now(dt.timezone.utc)})
+        with self._lock:
+            self.pending[request] = _Pending()
+        return {"request": request}
+
+    def respond(self, request: str, **response: Any) -> dict[str, Any]:
+        if (problem := bad_id_error("request", request)) is not None:
+            return {"error": problem}
+        pending = self.pending.get(request)
+        if pending is not None:
+            with self._lock:
+                pending.responded += 1
+                if pending.response is None:
+                    pending.response = dict(response)
+                    pending.event.set()
+        if self.save_responses:
+            self.requests.update_one({"_id": request}, {"$set": {"response": dict(response)}})
+        return {"request": request}
+
+    def _awaitResponse(self, request: str, wait: bool = False) -> list[dict[str, Any]]:  # noqa: N802
+        pending = self.pending.get(request) if isinstance(request, str) else None
+        if pending is None:
+            raise RuntimeError(f"Request {request} is not pending or does not exist: it may have timed-out.")
+        try:
+            if pending.response is None and not (wait and pending.event.wait(self.timeout / 1000)):
+                raise RequestTimeout(f"Request {request} timed out after {self.timeout}ms")
+            return [{"response": pending.response}]
+        finally:
+            with self._lock:
+                self.pending.pop(request, None)

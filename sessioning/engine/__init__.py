@@ -1,0 +1,25 @@
+"""The sync engine: vars, frames, actions, sync — as the course engine's ``src/engine``."""
+
+from .actions import ActionPattern, InstrumentedAction, InstrumentedConcept, actions
+from .errors import (
+    BindingNotFound,
+    EngineError,
+    MissingActionId,
+    MissingBinding,
+    NotInstrumented,
+    NotIterable,
+    SyncDefinitionError,
+    WhenMissingOutput,
+)
+from .frames import Frames
+from .inspect_format import UNDEFINED, node_inspect
+from .record import Evaluation, FlowLog, Run, replay
+from .sync import Engine, Logging, Response
+from .vars import Var
+
+__all__ = [
+    "ActionPattern", "BindingNotFound", "Engine", "EngineError", "Evaluation", "FlowLog", "Frames",
+    "InstrumentedAction", "InstrumentedConcept", "Logging", "MissingActionId", "MissingBinding",
+    "NotInstrumented", "NotIterable", "Response", "Run", "SyncDefinitionError", "UNDEFINED", "Var",
+    "WhenMissingOutput", "actions", "node_inspect", "replay",
+]

@@ -1,0 +1,145 @@
+"""Fault injection: make chosen database operations or actions fail on purpose.
+
+For teaching and for tests. Faults live on one database handle (``db.faults``), so a fresh
+``connect()`` starts clean and nothing leaks into the next run; ``with db.faults.inject(...)``
+scopes a fault to a block, and ``db.faults.clear()`` removes them all::
+
+    db.faults.fail_inserts("Sessioning.sessions", "duplicate_key", times=1)
+    db.faults.fail_action("Sessioning.create", RuntimeError("disk full"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import errors as pymongo_errors
+
+#: Names accepted for ``error=``; each makes the pymongo exception a real server or driver raises.
+ERROR_KINDS = ("duplicate_key", "auto_reconnect", "connection_reset", "timeout", "write_error")
+
+
+def make_error(kind: str | BaseException, collection: str = "?", doc: dict | None = None) -> BaseException:
+    """The exception a fault raises: a pymongo error for a kind name, or the given exception."""
+    if isinstance(kind, BaseException):
+        return kind
+    doc = doc or {}
+    if kind == "duplicate_key":
+        key, value = ("_id", doc.get("_id")) if "_id" in doc else ("_id", None)
+        msg = f'E11000 duplicate key error collection: {collection} index: _id_ dup key: {{ {key}: "{value}" }}'
+        return pymongo_errors.DuplicateKeyError(
+            msg, 11000, {"code": 11000, "errmsg": msg, "keyPattern": {key: 1}, "keyValue": {key: value}, "injected": True}
+        )
+    if kind in ("auto_reconnect", "connection_reset"):
+        return pymongo_errors.AutoReconnect("connection reset by peer (injected fault)")
+    if kind == "timeout":
+        return pymongo_errors.NetworkTimeout("timed out (injected fault)")
+    if kind == "write_error":
+        return pymongo_errors.WriteError("Document failed validation (injected fault)", 121, {"injected": True})
+    raise ValueError(f"unknown fault kind {kind!r}: use one of {', '.join(ERROR_KINDS)} or an exception instance")
+
+
+@dataclass
+class Fault:
+    """One rule: ``target`` is a collection name (for ``op`` writes) or ``Concept.action``."""
+
+    op: str  # "insert" | "update" | "delete" | "action"
+    target: str
+    error: str | BaseException
+    times: int | None = 1  # None: every time
+    fired: int = 0
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+class Faults:
+    """The faults armed on one database handle."""
+
+    def __init__(self) -> None:
+        self._rules: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        active = [f"{f.op} {f.target} → {f.error if isinstance(f.error, str) else type(f.error).__name__}"
+                  f" ({'every time' if f.times is None else f'{f.times - f.fired} left'})"
+                  for f in self._rules if not f.exhausted]
+        return f"Faults({'; '.join(active) or 'none'})"
+
+    def _add(self, op: str, target: str, error: str | BaseException, times: int | None) -> Fault:
+        if isinstance(error, str) and error not in ERROR_KINDS:
+            raise ValueError(f"unknown fault kind {error!r}: use one of {', '.join(ERROR_KINDS)} or an exception instance")
+        if times is not None and (not isinstance(times, int) or times < 1):
+            raise ValueError("times must be a positive whole number, or None for every time")
+        rule = Fault(op, target, error, times)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def fail_inserts(self, collection: str, error: str | BaseException = "duplicate_key", times: int | None = 1) -> Fault:
+        """The next ``times`` inserts into ``collection`` (every insert if ``None``) raise ``error``."""
+        return self._add("insert", collection, error, times)
+
+    def fail_updates(self, collection: str, error: str | BaseException = "write_error", times: int | None = 1) -> Fault:
+        return self._add("update", collection, error, times)
+
+    def fail_deletes(self, collection: str, error: str | BaseException = "write_error", times: int | None = 1) -> Fault:
+        return self._add("delete", collection, error, times)
+
+    def fail_action(self, action: str, error: BaseException | str = "write_error", times: int | None = 1) -> Fault:
+        """``Concept.action`` (e.g. ``"Sessioning.create"``) raises instead of returning ``{error}``."""
+        if isinstance(error, str) and error not in ERROR_KINDS:
+            error = RuntimeError(error)
+        return self._add("action", action, error, times)
+
+    def remove(self, rule: Fault) -> None:
+        with self._lock:
+            if rule in self._rules:
+                self._rules.remove(rule)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    @property
+    def active(self) -> list[Fault]:
+        return [f for f in self._rules if not f.exhausted]
+
+    @contextlib.contextmanager
+    def inject(self, op: str, target: str, error: str | BaseException = "duplicate_key", times: int | None = None) -> Iterator[Fault]:
+        """Arm one fault for the duration of a ``with`` block."""
+        adders = {"insert": self.fail_inserts, "update": self.fail_updates, "delete": self.fail_deletes, "action": self.fail_action}
+        if op not in adders:
+            raise ValueError(f"op must be one of {', '.join(adders)}")
+        rule = adders[op](target, error, times)
+        try:
+            yield rule
+        finally:
+            self.remove(rule)
+
+    def check(self, op: str, target: str, doc: dict | None = None) -> None:
+        """Raise the armed error if a rule matches this operation (called by the database wrapper)."""
+        if not self._rules:
+            return
+        with self._lock:
+            for rule in self._rules:
+                if rule.op == op and rule.target == target and not rule.exhausted:
+                    rule.fired += 1
+                    error = make_error(rule.error, target, doc)
+                    rule.log.append(str(error))
+                    break
+            else:
+                return
+        raise error
+
+    def __bool__(self) -> bool:  # a Faults object is always present; truthiness means "armed"
+        return bool(self.active)
+
+
+def describe(error: Any) -> str:
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,88 @@
+"""Ids as the course template makes them: ``freshID()`` is a lower-case canonical UUIDv7 string.
+
+The first 48 bits of a v7 id are its creation time in Unix milliseconds, so any concept id can be
+dated (``uuid7_time``). Engine-internal ids (flow tokens, action ids) are UUID v4, as in the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+import time
+import uuid
+from typing import Any
+
+UUID7_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+_lock = threading.Lock()
+_last = {"ms": 0, "seq": 0}
+
+
+def freshID() -> str:  # noqa: N802 - the template's name
+    """A fresh UUIDv7 (RFC 9562), monotonic within this process, as a lower-case string."""
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last["ms"]:
+            # Same millisecond (or clock went back): keep ids sortable by bumping a 12-bit counter.
+            ms = _last["ms"]
+            _last["seq"] += 1
+            if _last["seq"] > 0xFFF:
+                ms += 1
+                _last["seq"] = 0
+        else:
+            _last["seq"] = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        _last["ms"] = ms
+        seq = _last["seq"]
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms << 80) | (0x7 << 76) | (seq << 64) | (0b10 << 62) | rand
+    return str(uuid.UUID(int=value))
+
+
+def random_v4() -> str:
+    """Engine-internal ids (flow tokens, action ids), like ``crypto.randomUUID()``."""
+    return str(uuid.uuid4())
+
+
+def is_uuid7(value: Any) -> bool:
+    return isinstance(value, str) and bool(UUID7_RE.match(value))
+
+
+def uuid7_time(value: Any) -> dt.datetime | None:
+    """Creation time (UTC) encoded in a UUIDv7 string, or ``None`` if it is not one."""
+    if not is_uuid7(value):
+        return None
+    ms = int(value.replace("-", "")[:12], 16)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+
+
+def id_type(value: Any) -> str:
+    """What kind of id a stored value is: ``uuid7``, ``uuid``, ``ObjectId``, ``string``, or a type name."""
+    if is_uuid7(value):
+        return "uuid7"
+    if isinstance(value, str):
+        return "uuid" if UUID_RE.match(value) else "string"
+    return type(value).__name__
+
+
+def bad_id_error(name: str, value: Any) -> str | None:
+    """``None`` if ``value`` is usable as an id; otherwise the message to return as ``{error}``.
+
+    Ids must be strings: a dict such as ``{"$ne": None}`` would become a query operator and match
+    any document (NoSQL injection), so it must never reach a query.
+    """
+    if isinstance(value, str):
+        if not value:
+            return f"Invalid {name}: an empty string is not an id."
+        if len(value) > 1024:
+            return f"Invalid {name}: an id of {len(value)} characters is not an id (at most 1024)."
+        return None
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return (
+        f"Invalid {name}: expected a string id, got {type(value).__name__} {shown}. "
+        f"Ids are strings (UUIDv7); a dict like {{'$ne': None}} would be a query operator."
+    )

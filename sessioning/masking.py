@@ -1,0 +1,157 @@
+"""Masking of secrets (passwords, session ids, tokens, URI credentials) in what the kit displays.
+
+Masked by default everywhere; ``reveal_secrets()`` (a context manager) or
+``set_reveal_secrets(True)`` shows them in full. Ids are shortened to a *stable* form
+(``019a6e26…2652``) so that equal ids still look equal in a table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+#: Keys whose values are secrets (compared case-insensitively, ignoring ``_`` and ``-``).
+SECRET_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "password", "passwordHash", "hash", "pass", "pwd", "newPassword", "oldPassword",
+        "session", "sessionId", "sessionToken", "token", "accessToken", "refreshToken",
+        "secret", "apiKey", "credentials", "authorization", "cookie",
+    )
+)
+#: Keys whose values are passwords: shown as a fixed mask that leaks nothing, not even the length.
+PASSWORD_KEYS = frozenset(
+    k.lower() for k in ("password", "passwordHash", "hash", "pass", "pwd", "newPassword", "oldPassword")
+)
+PASSWORD_MASK = "••••••"
+
+_state = threading.local()
+_global = {"reveal": False}
+
+
+def set_reveal_secrets(reveal: bool) -> None:
+    """Show (``True``) or mask (``False``, the default) secrets in everything the kit displays."""
+    _global["reveal"] = bool(reveal)
+
+
+def secrets_revealed() -> bool:
+    return getattr(_state, "reveal", None) if getattr(_state, "reveal", None) is not None else _global["reveal"]
+
+
+@contextlib.contextmanager
+def reveal_secrets(reveal: bool = True) -> Iterator[None]:
+    """Temporarily show secrets in full (in this thread)."""
+    old = getattr(_state, "reveal", None)
+    _state.reveal = reveal
+    try:
+        yield
+    finally:
+        _state.reveal = old
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+def is_secret_key(key: Any) -> bool:
+    return isinstance(key, str) and _norm(key) in {_norm(k) for k in SECRET_KEYS}
+
+
+def is_password_key(key: Any) -> bool:
+    return isinstance(key, str) and _norm(key) in {_norm(k) for k in PASSWORD_KEYS}
+
+
+def mask_id(value: Any, reveal: bool | None = None) -> Any:
+    """Stable short form of an id-like secret: first 8 and last 4 characters."""
+    if reveal if reveal is not None else secrets_revealed():
+        return value
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) <= 8:
+        return "…" + text[-2:] if len(text) > 2 else "…"
+    return f"{text[:8]}…{text[-4:]}"
+
+
+def mask_password(value: Any, reveal: bool | None = None) -> Any:
+    if reveal if reveal is not None else secrets_revealed():
+        return value
+    return None if value is None else PASSWORD_MASK
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{12,}")
+_seen_secrets: dict[str, None] = {}  # insertion-ordered set, bounded
+_SEEN_MAX = 20000
+
+
+def remember_secret(value: Any) -> None:
+    """Note a secret value so that free text quoting it (``Session with id … not found``) is masked too."""
+    if isinstance(value, str) and len(value) >= 12:
+        _seen_secrets[value] = None
+        if len(_seen_secrets) > _SEEN_MAX:
+            _seen_secrets.pop(next(iter(_seen_secrets)))
+
+
+def mask_text(text: str, reveal: bool | None = None) -> str:
+    """Mask remembered secrets and URI passwords inside free text."""
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    if _seen_secrets and len(text) >= 12:
+        text = _TOKEN.sub(lambda m: mask_id(m[0], False) if m[0] in _seen_secrets else m[0], text)
+    return mask_text_uris(text, False) if "://" in text else text
+
+
+def mask_value(key: Any, value: Any, reveal: bool | None = None) -> Any:
+    """Mask ``value`` if ``key`` names a secret; recurse into containers."""
+    if is_password_key(key):
+        return mask_password(value, reveal)
+    if is_secret_key(key) and isinstance(value, (str, bytes, int)) and not isinstance(value, bool):
+        if reveal if reveal is not None else secrets_revealed():
+            return value
+        remember_secret(value)
+        return mask_id(value, False)
+    if isinstance(value, str):
+        return mask_text(value, reveal)
+    return mask_secrets(value, reveal)
+
+
+def mask_secrets(obj: Any, reveal: bool | None = None) -> Any:
+    """A copy of ``obj`` (dicts, lists) with every secret-named key's value masked."""
+    if reveal if reveal is not None else secrets_revealed():
+        return obj
+    if isinstance(obj, Mapping):
+        return {k: mask_value(k, v, False) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [mask_secrets(v, False) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(mask_secrets(v, False) for v in obj)
+    return obj
+
+
+_URI_CRED = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*)(?::(?P<pw>[^@/\s]*))?@", re.I)
+
+
+def mask_uri(uri: str, reveal: bool | None = None) -> str:
+    """``mongodb+srv://alice:s3cret@host/db`` → ``mongodb+srv://alice:****@host/db``."""
+    if reveal if reveal is not None else secrets_revealed():
+        return uri
+    try:
+        parts = urlsplit(uri)
+        if parts.password is not None:
+            netloc = parts.netloc.rsplit("@", 1)
+            user = netloc[0].split(":", 1)[0]
+            return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc[1]}"))
+    except ValueError:
+        pass
+    return mask_text_uris(uri, reveal=False)
+
+
+def mask_text_uris(text: str, reveal: bool | None = None) -> str:
+    """Mask the password of every URI inside free text (log lines, error messages)."""
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    return _URI_CRED.sub(lambda m: f"{m['scheme']}{m['user']}:****@" if m["pw"] is not None else m[0], text)
