@@ -17,6 +17,7 @@ recent activity). VERBOSE entries carry the flow token, which is exact.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -56,7 +57,7 @@ _STRS = re.compile(rb"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`")
 _STRUCT = re.compile(rb"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`| => |[{}\[\]]")
 _REQ_ID = re.compile(rb"\brequest: ['\"]([^'\"]+)['\"]")
 _PATH = re.compile(rb"\bpath: ['\"]([^'\"]*)['\"]")
-_TOKENS = re.compile(rb"'([^'\\\n]{3,120})'|\"([^\"\\\n]{3,120})\"")
+_TOKEN1 = re.compile(rb"['\"]([^'\"\\\n]{3,120})['\"]")
 _IS_ERROR_OUT = re.compile(rb"^\{\s*error:")
 _UUID = re.compile(rb"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -549,6 +550,7 @@ class _Reader:
         self.log = log
         self.pending: _Pending | None = None
         self.names: dict[str, int] = {}
+        self.bnames: dict[tuple[bytes, bytes], int] = {}
         self.by_id: dict[str, int] = {}
         self.by_flow: dict[str, int] = {}
         self.received: dict[str, deque[int]] = {}
@@ -574,14 +576,14 @@ class _Reader:
                 self.log.timestamps = True
         p = self.pending
         if p is not None:
-            if not line.strip():
+            if not line or line.isspace():
                 return
             c0 = line[:1]
             if c0 in (b" ", b"\t", b"}", b"]", b")") or len(p.parts) == 0:
                 self._continue(p, line, end)
                 return
             self._flush_truncated(p)
-        if not line.strip():
+        if not line or line.isspace():
             return
         # error dumps (stack lines, an error object) attach to the last error
         if self.in_error_dump:
@@ -655,12 +657,14 @@ class _Reader:
                      end: int) -> None:
         self.saw_trace = True
         rest = line[m.end():]
-        s = _STRS.sub(b"''", rest) if (b"'" in rest or b'"' in rest or b"`" in rest) else rest
-        if rest.count(b" => ") == 1 and s.count(b" => ") == 1 and _balanced(s):
-            i = s.index(b" => ")
-            if _balanced(s[:i]):  # the common single-line entry: no scanner needed
-                j = rest.index(b" => ")
-                self._action(m.group(1), m.group(2), rest[:j], rest[j + 4:], lineno, ts, start, end)
+        if rest.count(b" => ") == 1:
+            # The common single-line entry. With exactly one ` => ` it must be the separator; brackets
+            # inside strings would only unbalance the counts, which sends us to the careful path.
+            j = rest.index(b" => ")
+            left = rest[:j]
+            if (left.count(b"{") + left.count(b"[") == left.count(b"}") + left.count(b"]")
+                    and rest.count(b"{") + rest.count(b"[") == rest.count(b"}") + rest.count(b"]")):
+                self._action(m.group(1), m.group(2), left, rest[j + 4:], lineno, ts, start, end)
                 return
         p = _Pending("trace", lineno, ts, start, [line], 0, -1, -1, (m.group(1), m.group(2), m.end()))
         depth, pos = _scan(rest, 0, True)
@@ -714,13 +718,13 @@ class _Reader:
             self.log._names.append(name)
         return ix
 
-    def _store(self, name: str, rix: int, kind: int, attr: int, lineno: int, start: int, end: int,
+    def _store(self, name_ix: int, rix: int, kind: int, attr: int, lineno: int, start: int, end: int,
                fmt: int) -> None:
         log = self.log
         log._a_line.append(lineno)
         log._a_start.append(start)
         log._a_end.append(end)
-        log._a_name.append(self._intern(name))
+        log._a_name.append(name_ix)
         log._a_req.append(rix)
         log._a_kind.append(kind)
         log._a_attr.append(attr)
@@ -728,7 +732,7 @@ class _Reader:
         if rix >= 0:
             r = log._reqs[rix]
             r.n_actions += 1
-            r.last_action = name
+            r.last_action = log._names[name_ix]
             r.last_kind = kind
             r.last_off = (start, end)
             r.last_seen = lineno
@@ -739,7 +743,10 @@ class _Reader:
         o = out.lstrip()
         kind = (_KIND_ERROR if _IS_ERROR_OUT.match(o) else _KIND_OK) if o[:1] == b"{" else (
             _KIND_ARRAY if o[:1] == b"[" else _KIND_UNDEF if o.startswith(b"undefined") else _KIND_OTHER)
-        name = f"{concept.decode()}.{action.decode()}"
+        key = (concept, action)
+        name_ix = self.bnames.get(key)
+        if name_ix is None:
+            name_ix = self.bnames[key] = self._intern(f"{concept.decode()}.{action.decode()}")
         rix, attr = -1, _ATTR_NONE
         if concept == b"Requesting" and action == b"request":
             mid = _REQ_ID.search(o)
@@ -761,11 +768,12 @@ class _Reader:
                 r.last_resp = (start, end)
                 r.end_line, r.end_ts = lineno, ts
                 self._close(rix)
+        toks = _TOKEN1.findall(inp)
         if rix < 0:
-            rix, attr = self._attribute(inp)
+            rix, attr = self._attribute(toks)
         if rix >= 0:
-            self._register_tokens(rix, inp, out)
-        self._store(name, rix, kind, attr, lineno, start, end, 0)
+            self._register_tokens(rix, toks, out)
+        self._store(name_ix, rix, kind, attr, lineno, start, end, 0)
 
     def _verbose_action(self, p: _Pending, end: int) -> None:
         text = b"\n".join(p.parts).decode("utf-8", "replace")
@@ -803,7 +811,7 @@ class _Reader:
             self._close(rix)
         elif flow and flow in self.by_flow:
             rix, attr = self.by_flow[flow], _ATTR_FLOW
-        self._store(f"{concept}.{action}", rix, kind, attr, p.line, p.start, end, 1)
+        self._store(self._intern(f"{concept}.{action}"), rix, kind, attr, p.line, p.start, end, 1)
 
     def _sync_event(self, p: _Pending) -> None:
         text = b"\n".join(p.parts)
@@ -868,15 +876,13 @@ class _Reader:
             self.by_id[rid] = rix
         return rix
 
-    def _attribute(self, inp: bytes) -> tuple[int, int]:
+    def _attribute(self, toks: list[bytes]) -> tuple[int, int]:
         best = -1
-        for m in _TOKENS.finditer(inp):
-            tok = m.group(1) or m.group(2)
-            if tok[:1] == b"/":
-                continue
-            owner = self.token_owner.get(tok)
-            if owner is not None:
-                if _UUID.match(tok):  # an id is decisive
+        get = self.token_owner.get
+        for tok in toks:
+            owner = get(tok)
+            if owner is not None and tok[:1] != b"/":
+                if len(tok) == 36 and _UUID.match(tok):  # an id is decisive
                     return owner, _ATTR_VALUE
                 if best < 0:
                     best = owner
@@ -886,15 +892,15 @@ class _Reader:
             return self.active, _ATTR_ORDER
         return -1, _ATTR_NONE
 
-    def _register_tokens(self, rix: int, inp: bytes, out: bytes) -> None:
+    def _register_tokens(self, rix: int, toks: list[bytes], out: bytes) -> None:
         r = self.log._reqs[rix]
-        for chunk in (inp, out):
-            for m in _TOKENS.finditer(chunk):
-                tok = m.group(1) or m.group(2)
-                if tok[:1] == b"/" or len(r.tokens) >= 64:
-                    continue
-                self.token_owner[tok] = rix
-                r.tokens.append(tok)
+        room = 64 - len(r.tokens)
+        if room <= 0:
+            return
+        toks = (toks + _TOKEN1.findall(out))[:room]
+        if toks:  # dict.update with fromkeys: one C call instead of a Python loop
+            self.token_owner.update(dict.fromkeys(toks, rix))
+            r.tokens.extend(toks)
 
     def _close(self, rix: int) -> None:
         self.closed.append(rix)
@@ -1108,6 +1114,9 @@ def read_log(source: str | os.PathLike[str] | bytes | IO[Any], progress: bool | 
     lineno = 0
     pending_bytes = 0
     feed = reader.feed
+    # Millions of small objects and no cycles: the cyclic GC would re-scan them all, repeatedly.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for raw in fh:
             lineno += 1
@@ -1123,6 +1132,8 @@ def read_log(source: str | os.PathLike[str] | bytes | IO[Any], progress: bool | 
                     pending_bytes = 0
         reader.finish()
     finally:
+        if gc_was_enabled:
+            gc.enable()
         if path is not None:
             fh.close()
         if bar is not None:
