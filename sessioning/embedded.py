@@ -22,6 +22,7 @@ from typing import Any
 import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
+import mongomock.results
 import mongomock.store
 from mongomock import DuplicateKeyError
 from mongomock.filtering import filter_applies
@@ -43,6 +44,15 @@ def _simple_equality(filter: Any) -> dict[str, Any] | None:
 
 def _js_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
+
+
+def _copy(value: Any) -> Any:
+    """Deep copy of BSON-like data (dicts, lists, scalars), faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def duplicate_key_error(namespace: str, index_name: str, key_values: dict[str, Any]) -> DuplicateKeyError:
@@ -169,6 +179,38 @@ class FastCollection(_mcoll.Collection):
         keys = _index_of(self._store).candidates(field, value, documents)
         # Candidates in insertion order, as a scan would give; mongomock's matcher has the last word.
         return iter([documents[k] for k in keys if k in documents and filter_applies(filter, documents[k])])
+
+    def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
+        # The common point look-up, without building a cursor: same result as mongomock's.
+        if not args and not kwargs and _simple_equality(filter) is not None:
+            for doc in self._iter_documents(filter):
+                return _copy(doc)
+            return None
+        return super().find_one(filter, *args, **kwargs)
+
+    def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
+        # `{_id: x}` + `$set` of plain top-level fields (how Requesting stores a response): done
+        # in place, as mongomock would, unless a unique index could be involved.
+        simple = _simple_equality(filter)
+        if (
+            not args and not kwargs and not upsert and simple is not None and list(simple) == ["_id"]
+            and isinstance(update, Mapping) and list(update) == ["$set"] and isinstance(update["$set"], Mapping)
+            and update["$set"] and all(isinstance(k, str) and k and "." not in k and not k.startswith("$") and k != "_id"
+                                       for k in update["$set"])
+            and not any(ix.get("unique") for name, ix in self._store.indexes.items() if name != "_id_")
+        ):
+            doc = self._store._documents.get(simple["_id"])
+            if doc is None:
+                return mongomock.results.UpdateResult({"n": 0, "nModified": 0, "ok": 1.0, "updatedExisting": False}, acknowledged=True)
+            changed = 0
+            for key, value in update["$set"].items():
+                value = _copy(value)
+                if key not in doc or doc[key] != value:
+                    doc[key] = value
+                    changed = 1
+            self._store.__dict__.pop("_kit_index", None)
+            return mongomock.results.UpdateResult({"n": 1, "nModified": changed, "ok": 1.0, "updatedExisting": True}, acknowledged=True)
+        return super().update_one(filter, update, upsert, *args, **kwargs)
 
     def _update(self, *args, **kwargs):
         # mongomock updates documents in place, behind the store's back: rebuild the index lazily.

@@ -8,6 +8,7 @@ Masked by default everywhere; ``reveal_secrets()`` (a context manager) or
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -57,12 +58,22 @@ def _norm(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 
 
+_SECRET_NORM = frozenset(_norm(k) for k in SECRET_KEYS)
+_PASSWORD_NORM = frozenset(_norm(k) for k in PASSWORD_KEYS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind(key: str) -> int:
+    n = _norm(key)
+    return 2 if n in _PASSWORD_NORM else 1 if n in _SECRET_NORM else 0
+
+
 def is_secret_key(key: Any) -> bool:
-    return isinstance(key, str) and _norm(key) in {_norm(k) for k in SECRET_KEYS}
+    return isinstance(key, str) and _kind(key) > 0
 
 
 def is_password_key(key: Any) -> bool:
-    return isinstance(key, str) and _norm(key) in {_norm(k) for k in PASSWORD_KEYS}
+    return isinstance(key, str) and _kind(key) == 2
 
 
 def mask_id(value: Any, reveal: bool | None = None) -> Any:

@@ -147,6 +147,18 @@ class ActionPattern:
     def label(self) -> str:
         return self.action.label
 
+    def texts(self) -> dict[str, Any]:
+        """The input and output patterns as plain data (for the record), computed once."""
+        cached = self.__dict__.get("_texts")
+        if cached is None:
+            from .record import pattern_text
+
+            cached = self.__dict__["_texts"] = {
+                "input": pattern_text(self.input),
+                "output": pattern_text(self.output) if self.output is not MISSING else None,
+            }
+        return cached
+
 
 def _callable_name(action: Any) -> str:
     name = getattr(action, "__name__", None)

@@ -27,7 +27,7 @@ from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, Instrumented
 from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding, NotIterable, SyncDefinitionError, WhenMissingOutput
 from .frames import Frames, current_where
 from .inspect_format import UNDEFINED, deno_format, node_inspect
-from .record import Evaluation, Run, frame_snapshot, pattern_text, plain
+from .record import Evaluation, Run, frame_snapshot, plain
 from .vars import FLOW, Var, sync_vars
 
 
@@ -289,16 +289,14 @@ class Engine:
                                 + (" (it may run later in the cascade, or in another flow)" if frames else ""),
                     }
                     failure.update({"pattern": i, "action": pattern.label})
-                ev.when.append({"pattern": i, "action": pattern.label, "input": pattern_text(pattern.input),
-                                "output": pattern_text(pattern.output) if pattern.output is not MISSING else None,
+                ev.when.append({"pattern": i, "action": pattern.label, **pattern.texts(),
                                 "frames": len(next_frames), "failure": failure})
             frames = next_frames
             if not frames:
                 # Record the remaining patterns as not reached, then stop: the product is empty.
                 if ev is not None:
                     for j in range(i + 1, len(sync.when)):
-                        ev.when.append({"pattern": j, "action": sync.when[j].label, "input": pattern_text(sync.when[j].input),
-                                        "output": pattern_text(sync.when[j].output) if sync.when[j].output is not MISSING else None,
+                        ev.when.append({"pattern": j, "action": sync.when[j].label, **sync.when[j].texts(),
                                         "frames": 0, "failure": None})
                 break
         return Frames(frames)
