@@ -104,9 +104,9 @@ def bench_sessions_table() -> tuple[float, float]:
 def main() -> None:
     set_quiet(True)
     rows = []
-    rows.append(("login flows/s (4 login syncs, %d users, %d logins, logging off)" % (N_USERS, N_LOGINS), bench_logins(0), "2,976"))
+    rows.append((f"login flows/s (4 login syncs, {N_USERS} users, {N_LOGINS} logins, logging off)", bench_logins(0), "2,976"))
     rows.append(("login flows/s with 100 never-matching syncs", bench_logins(100), "1,618"))
-    rows.append(("/me auth checks/s against %d sessions" % N_SESSIONS, bench_me(), "9,114"))
+    rows.append((f"/me auth checks/s against {N_SESSIONS} sessions", bench_me(), "9,114"))
     rows.append(("_getUser look-ups/s at 10,000 sessions", bench_get_user(10_000), "-"))
     if not QUICK:
         rows.append(("_getUser look-ups/s at 100,000 sessions", bench_get_user(100_000), "-"))

@@ -4,7 +4,13 @@ concept-design backends (concepts over MongoDB wired by synchronizations)."""
 from . import console
 from .app import App, make_app
 from .auth_syncs import auth_syncs
-from .concepts import FAST_HASHER, RequestingConcept, RequestTimeout, SessioningConcept, UserAuthenticationConcept
+from .concepts import (
+    FAST_HASHER,
+    RequestingConcept,
+    RequestTimeout,
+    SessioningConcept,
+    UserAuthenticationConcept,
+)
 from .db import ConnectionProblem, connect, load_config
 from .engine import (
     BindingNotFound,

@@ -16,7 +16,7 @@ duplicate keys raise the real server's message with ``keyPattern``/``keyValue`` 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import mongomock

@@ -55,7 +55,7 @@ def uuid7_time(value: Any) -> dt.datetime | None:
     if not is_uuid7(value):
         return None
     ms = int(value.replace("-", "")[:12], 16)
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def id_type(value: Any) -> str:

@@ -77,7 +77,7 @@ class RequestingConcept:
 
     def request(self, **inputs: Any) -> dict[str, Any]:
         request = freshID()
-        self.requests.insert_one({"_id": request, "input": dict(inputs), "createdAt": dt.datetime.now(dt.timezone.utc)})
+        self.requests.insert_one({"_id": request, "input": dict(inputs), "createdAt": dt.datetime.now(dt.UTC)})
         with self._lock:
             self.pending[request] = _Pending()
         return {"request": request}

@@ -93,7 +93,7 @@ def _fmt(ctx: _Ctx, value: Any, level: int) -> str:
         return repr(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
     if isinstance(value, Mapping):
         if level > ctx.depth:

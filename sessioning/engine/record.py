@@ -119,7 +119,7 @@ class FlowLog:
         self.evaluations: list[Evaluation] = []
         self.request: str | None = None
         self.path: str | None = None
-        self.started = dt.datetime.now(dt.timezone.utc).isoformat()
+        self.started = dt.datetime.now(dt.UTC).isoformat()
         self.response: dict[str, Any] | None = None  # status/body/error, for engine.request flows
         self.outcome: str | None = None
 

@@ -24,7 +24,15 @@ from ..ids import random_v4
 from ..masking import mask_secrets, mask_value
 from ..watch import recording_writes
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, InstrumentedAction, InstrumentedConcept
-from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding, NotIterable, SyncDefinitionError, WhenMissingOutput
+from .errors import (
+    ActionMissing,
+    EngineError,
+    MissingActionId,
+    MissingBinding,
+    NotIterable,
+    SyncDefinitionError,
+    WhenMissingOutput,
+)
 from .frames import Frames, current_where
 from .inspect_format import UNDEFINED, deno_format, node_inspect
 from .record import Evaluation, Run, frame_snapshot, plain
