@@ -6,7 +6,13 @@ import os
 
 import pytest
 
-from sessioning import RequestingConcept, RequestTimeout, SessioningConcept, UserAuthenticationConcept, connect
+from sessioning import (
+    RequestingConcept,
+    RequestTimeout,
+    SessioningConcept,
+    UserAuthenticationConcept,
+    connect,
+)
 from sessioning.concepts import FAST_HASHER
 from sessioning.ids import is_uuid7
 

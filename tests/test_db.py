@@ -77,8 +77,8 @@ def test_fresh_ids_are_lowercase_uuid7_in_order_and_datable():
     ids = [freshID() for _ in range(2000)]
     assert all(is_uuid7(i) for i in ids) and ids == sorted(ids) and len(set(ids)) == len(ids)
     when = uuid7_time(ids[0])
-    assert abs((dt.datetime.now(dt.timezone.utc) - when).total_seconds()) < 5
-    assert uuid7_time("019a6e2c-7bbb-7000-8000-000000000000") == dt.datetime(2025, 11, 10, 14, 30, 0, 379000, tzinfo=dt.timezone.utc)
+    assert abs((dt.datetime.now(dt.UTC) - when).total_seconds()) < 5
+    assert uuid7_time("019a6e2c-7bbb-7000-8000-000000000000") == dt.datetime(2025, 11, 10, 14, 30, 0, 379000, tzinfo=dt.UTC)
     assert uuid7_time("not-an-id") is None and uuid7_time({"$ne": None}) is None
 
 
