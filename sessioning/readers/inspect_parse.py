@@ -155,7 +155,7 @@ def _number(tok: str) -> int | float:
 
 def _date(tok: str) -> datetime | str:
     try:
-        return datetime.fromisoformat(tok.replace("Z", "+00:00")).astimezone(timezone.utc)
+        return datetime.fromisoformat(tok.replace("Z", "+00:00")).astimezone(timezone.utc)  # noqa: UP017 - Python 3.10
     except ValueError:
         return tok
 
