@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import re
 import threading
 import time
@@ -42,8 +43,18 @@ def freshID() -> str:  # noqa: N802 - the template's name
 
 
 def random_v4() -> str:
-    """Engine-internal ids (flow tokens, action ids), like ``crypto.randomUUID()``."""
-    return str(uuid.uuid4())
+    """Engine-internal ids (flow tokens, action ids), like ``crypto.randomUUID()``.
+
+    Formatted by hand from 128 random bits (several times faster than ``str(uuid.uuid4())``):
+    these ids only need to be unique, and the engine makes several per action.
+    """
+    h = "%032x" % ((_rand(128) & _V4_CLEAR) | _V4_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_rand = random.SystemRandom().getrandbits if False else random.getrandbits
+_V4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_V4_SET = (0x4 << 76) | (0x2 << 62)
 
 
 def is_uuid7(value: Any) -> bool:

@@ -9,6 +9,7 @@ diagnoses work the same on a live run and on a loaded file.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import threading
 from collections import OrderedDict
@@ -56,6 +57,14 @@ def frame_snapshot(frames: list) -> list[dict[str, Any]]:
     return out
 
 
+def _snapshot(frames: list | None) -> list[dict[str, Any]] | None:
+    if frames is None:
+        return None
+    if frames and isinstance(frames[0], dict) and all(isinstance(k, str) for k in frames[0]):
+        return frames  # already plain (a loaded run)
+    return frame_snapshot(frames)
+
+
 def pattern_text(pattern: dict | Any) -> Any:
     if not isinstance(pattern, dict):
         return None
@@ -65,8 +74,10 @@ def pattern_text(pattern: dict | Any) -> Any:
 class Evaluation:
     """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
 
-    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
-                 "frames_where", "fired", "then", "error", "error_type")
+    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "_frames_when", "where",
+                 "_frames_where", "fired", "then", "error", "error_type")
+    FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
+              "frames_where", "fired", "then", "error", "error_type")
 
     def __init__(self, seq: int, flow: str, trigger: str, trigger_action: str, sync: str) -> None:
         self.seq = seq
@@ -75,9 +86,9 @@ class Evaluation:
         self.trigger_action = trigger_action
         self.sync = sync
         self.when: list[dict[str, Any]] = []
-        self.frames_when: list | None = None
+        self._frames_when: list | None = None  # raw frames, converted when read (recording stays cheap)
         self.where: list[dict[str, Any]] | None = None
-        self.frames_where: list | None = None
+        self._frames_where: list | None = None
         self.fired = 0
         self.then: list[dict[str, Any]] = []
         self.error: str | None = None
@@ -85,7 +96,25 @@ class Evaluation:
 
     @property
     def matched(self) -> bool:
-        return bool(self.frames_when)
+        return bool(self._frames_when)
+
+    @property
+    def frames_when(self) -> list[dict[str, Any]] | None:
+        """The frames after ``when`` (at most 20), as name → value dicts."""
+        return _snapshot(self._frames_when)
+
+    @frames_when.setter
+    def frames_when(self, frames: list | None) -> None:
+        self._frames_when = frames
+
+    @property
+    def frames_where(self) -> list[dict[str, Any]] | None:
+        """The frames ``where`` returned (at most 20), as name → value dicts; ``None`` without ``where``."""
+        return _snapshot(self._frames_where)
+
+    @frames_where.setter
+    def frames_where(self, frames: list | None) -> None:
+        self._frames_where = frames
 
     # -- called by Frames while ``where`` runs ---------------------------------------------------
     def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,
@@ -105,7 +134,7 @@ class Evaluation:
         return self.where
 
     def to_dict(self) -> dict[str, Any]:
-        d = {name: getattr(self, name) for name in self.__slots__}
+        d = {name: getattr(self, name) for name in self.FIELDS}
         d["matched"] = self.matched
         return d
 
@@ -140,7 +169,7 @@ class Run:
         self.retention = retention
         self.flows: OrderedDict[str, FlowLog] = OrderedDict()
         self.dropped_flows = 0
-        self.seq = 0
+        self._counter = itertools.count(1)
         self.syncs: list[str] = []
         self._lock = threading.Lock()
 
@@ -149,9 +178,10 @@ class Run:
         return f"<Run: {len(self.flows)} flows, {n_actions} actions kept (retention {self.retention}, {self.dropped_flows} dropped)>"
 
     def next_seq(self) -> int:
-        with self._lock:
-            self.seq += 1
-            return self.seq
+        return next(self._counter)
+
+    def _continue_after(self, seq: int) -> None:
+        self._counter = itertools.count(seq + 1)  # itertools.count is atomic under the GIL
 
     def flow(self, flow: str) -> FlowLog:
         log = self.flows.get(flow)
@@ -209,18 +239,20 @@ class Run:
         run = cls(retention=data.get("retention"))
         run.dropped_flows = data.get("dropped_flows", 0)
         run.syncs = list(data.get("syncs", []))
+        last = 0
         for f in data.get("flows", []):
             log = FlowLog(f["flow"])
             for key in ("request", "path", "started", "response", "outcome", "actions"):
                 setattr(log, key, f.get(key))
             for e in f.get("evaluations", []):
                 ev = Evaluation(e["seq"], e["flow"], e["trigger"], e["trigger_action"], e["sync"])
-                for key in Evaluation.__slots__:
+                for key in Evaluation.FIELDS:
                     if key in e:
                         setattr(ev, key, e[key])
                 log.evaluations.append(ev)
             run.flows[log.flow] = log
-            run.seq = max([run.seq] + [a["seq"] for a in log.actions] + [e.seq for e in log.evaluations])
+            last = max([last] + [a["seq"] for a in log.actions] + [e.seq for e in log.evaluations])
+        run._continue_after(last)
         return run
 
     @classmethod

@@ -35,7 +35,7 @@ from .errors import (
 )
 from .frames import Frames, current_where
 from .inspect_format import UNDEFINED, deno_format, node_inspect
-from .record import Evaluation, Run, frame_snapshot, plain
+from .record import Evaluation, Run, plain
 from .vars import FLOW, Var, sync_vars
 
 
@@ -177,7 +177,7 @@ class Engine:
                     entry["called_from"] = where_rec.sync
             record.output = output
             if entry is not None:
-                entry["output"] = plain(output)
+                entry["output"] = output
                 entry["status"] = "error" if isinstance(output, dict) and "error" in output else "ok"
             if self.logging == Logging.TRACE:
                 shown_out = UNDEFINED if output is None else mask_secrets(output)
@@ -199,7 +199,7 @@ class Engine:
         entry = {
             "seq": self.run.next_seq(), "id": record.id, "flow": record.flow,
             "concept": record.action.concept_name, "action": record.action.name,
-            "input": plain(record.input), "output": None, "status": "running", "error": None, "error_type": None,
+            "input": dict(record.input), "output": None, "status": "running", "error": None, "error_type": None,
             "sync": parent.sync if parent else None, "trigger": parent.trigger if parent else None,
             "depth": parent.depth if parent else 0, "started": time.time(), "duration_ms": None, "writes": [],
         }
@@ -233,7 +233,7 @@ class Engine:
     def _fire(self, sync: Sync, record: ActionRecord, depth: int, ev: Evaluation | None) -> None:
         frames = self._match_when(sync, record, ev)
         if ev is not None:
-            ev.frames_when = frame_snapshot(frames)
+            ev.frames_when = frames
         if not frames and (self.version == 2 or sync.where is None):
             return
         if self.logging == Logging.VERBOSE and frames:
@@ -254,7 +254,7 @@ class Engine:
                 raise NotIterable("TypeError: frames is not iterable", sync=sync.name, value=result)
             frames = result if isinstance(result, Frames) else Frames(result)
             if ev is not None:
-                ev.frames_where = frame_snapshot(frames)
+                ev.frames_where = frames
             if self.logging == Logging.VERBOSE and len(frames):
                 console.log(f"After processing `where`: {_deno_frames(frames)}")
         if not frames:
