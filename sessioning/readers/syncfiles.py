@@ -549,7 +549,7 @@ def _check_sync(sd: SyncDef) -> list[Finding]:
             add("F5", "error", line,
                 f"{s}'s `where` builds frames from scratch (`new Frames({{…}})` without spreading an original "
                 "frame): they lack the hidden action ids of `when`, so `then` throws "
-                "`Missing actionId in \\`then\\` clause.`",
+                "\"Missing actionId in `then` clause.\"",
                 "Derive new frames from existing ones: `frames.map(($) => ({ ...$, [x]: value }))` or "
                 "`new Frames({ ...frame, [x]: value })`.", info["text"])
         elif code == "F6":

@@ -1,0 +1,23 @@
+"""``python -m sessioning doctor …``: the command-line doctor (see :mod:`sessioning.cli`)."""
+
+from __future__ import annotations
+
+import sys
+
+from sessioning.cli import main
+
+USAGE = "usage: python -m sessioning doctor [APP_DIR] [--log FILE] [--syncs DIR] [--env FILE | --uri URI] [--json]"
+
+
+def _run(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
+    if argv[:1] != ["doctor"]:
+        print(USAGE, file=sys.stderr)
+        return 2
+    return main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(_run(sys.argv[1:]))
