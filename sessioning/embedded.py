@@ -32,7 +32,7 @@ _SCALARS = (str, int, float)
 
 def _simple_equality(filter: Any) -> dict[str, Any] | None:
     """``{field: scalar, …}`` with no operators, dots or None values, else ``None``."""
-    if not isinstance(filter, Mapping) or not filter:
+    if type(filter) is not dict and not isinstance(filter, Mapping) or not filter:
         return None
     for key, value in filter.items():
         if not isinstance(key, str) or key.startswith("$") or "." in key:
@@ -174,11 +174,17 @@ class FastCollection(_mcoll.Collection):
         documents = self._store._documents
         if "_id" in simple:
             doc = documents.get(simple["_id"])
-            return iter([doc] if doc is not None and filter_applies(filter, doc) else [])
+            if doc is None:
+                return iter(())
+            # Found by its key, so `{_id: x}` alone holds; other fields go to mongomock's matcher.
+            return iter([doc] if len(simple) == 1 or filter_applies(filter, doc) else [])
         field, value = next(iter(simple.items()))
-        keys = _index_of(self._store).candidates(field, value, documents)
-        # Candidates in insertion order, as a scan would give; mongomock's matcher has the last word.
-        return iter([documents[k] for k in keys if k in documents and filter_applies(filter, documents[k])])
+        index = _index_of(self._store)
+        keys = index.candidates(field, value, documents)
+        exact = len(simple) == 1 and not index.odd.get(field)
+        # Candidates in insertion order, as a scan would give; mongomock's matcher has the last word
+        # unless the hash bucket alone already answers the filter.
+        return iter([documents[k] for k in keys if k in documents and (exact or filter_applies(filter, documents[k]))])
 
     def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
         # The common point look-up, without building a cursor: same result as mongomock's.

@@ -270,15 +270,15 @@ class Engine:
             self._invoke(action, given, flow, ctx, action_id)
 
     def _match_when(self, sync: Sync, record: ActionRecord, ev: Evaluation | None) -> Frames:
-        candidates = list(self._flows.get(record.flow, ()))
+        flow_records = self._flows.get(record.flow, ())
         frames: list[dict] = [{FLOW: record.flow}]
         for i, pattern in enumerate(sync.when):
             next_frames: list[dict] = []
             best: tuple[int, dict[str, Any]] | None = None  # (progress, failure) of the closest miss
+            target = pattern.action
+            candidates = [c for c in flow_records if c.action is target]
             for frame in frames:
                 for cand in candidates:
-                    if cand.action is not pattern.action:
-                        continue
                     if sync.name in cand.synced:
                         best = _closer(best, 0, {"reason": "synced", "text": f"`{pattern.label}` of this flow already took part in this sync"})
                         continue
