@@ -487,7 +487,7 @@ class ServerLog:
         r = self._reqs[e.req] if e.req is not None else None
         if code == "F2" and r is not None:
             after_action = r.last_kind == _KIND_OK and r.last_action not in (None, "Requesting.request")
-            if after_action and (var == "session" and not r.session_logged or var != "user"):
+            if after_action and ((var == "session" and not r.session_logged) or var not in ("user", "session")):
                 # right after a successful action, the value must come from a `then` action
                 return "F1", var
         if code == "F10" and r is not None and r.n_actions > 1:
