@@ -531,3 +531,21 @@ def test_injected_action_faults_raise_instead_of_returning_error():
     assert r.status == 500 and r.message == "disk full"
     assert db["Sessioning.sessions"].count_documents({}) == 0
     assert a.request("/login", username="alice", password="pw").status == 200
+
+
+def test_passthrough_routes_print_the_template_lines_and_shadow_requesting(capsys):
+    a = make_app(fast_hash=True, logging="OFF")
+    capsys.readouterr()
+    routes = a.engine.enable_passthrough(inclusions={"/api/Sessioning/_getUser": "fine"}, exclusions=["/api/Sessioning/delete"])
+    out = capsys.readouterr().out
+    assert "Registering concept passthrough routes." in out
+    assert "  -> /api/Sessioning/_getUser" in out
+    assert "WARNING - UNVERIFIED ROUTE: /api/UserAuthentication/authenticate" in out
+    assert out.rstrip().endswith("FIX: Please verify routes in: ./src/concepts/Requesting/passthrough.ts")
+    assert "/api/Sessioning/delete" not in routes
+    a.engine.http_post("/api/UserAuthentication/register", {"username": "alice", "password": "pw"})
+    r = a.engine.http_post("/api/UserAuthentication/authenticate", {"username": "alice", "password": "pw"})
+    assert r.status == 200 and set(r.body) == {"user"}  # the raw action result: no session for the client
+    # ...yet the action is instrumented, so its syncs still ran: a session was made that nobody received.
+    assert a.db["Sessioning.sessions"].count_documents({}) == 1
+    assert a.engine.run.flow(r.flow).outcome == "passthrough"

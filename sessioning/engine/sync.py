@@ -395,8 +395,59 @@ class Engine:
             log.outcome = {200: "responded", 504: "timed out", 500: "error"}.get(response.status, str(response.status))
         return response
 
+    def enable_passthrough(self, inclusions: Mapping[str, str] | None = None, exclusions: Iterable[str] = (),
+                           *, base_url: str = "/api") -> list[str]:
+        """Register the template's passthrough routes ``/api/<Concept>/<method>`` and print its start-up lines.
+
+        Every own method of every instrumented concept except Requesting gets a route (actions,
+        ``_queries`` and helpers alike) unless excluded; routes not in ``inclusions`` are logged
+        ``WARNING - UNVERIFIED ROUTE`` and still registered. They are tried before the Requesting
+        catch-all, so a passthrough route shadows any sync on the same path (F15).
+        """
+        from ..concepts.requesting import RequestingConcept
+
+        inclusions = dict(inclusions or {})
+        excluded = set(exclusions)
+        self._passthrough: dict[str, tuple[InstrumentedConcept, str]] = {}
+        console.log("\nRegistering concept passthrough routes.")
+        unverified = False
+        for wrapped in self.concepts:
+            if isinstance(wrapped.concept, RequestingConcept):
+                continue
+            cls = type(wrapped.concept)
+            name = cls.__name__.removesuffix("Concept") or cls.__name__
+            for method, fn in vars(cls).items():
+                if method.startswith("__") or not callable(fn):
+                    continue
+                route = f"{base_url}/{name}/{method}"
+                if route in excluded:
+                    continue
+                if route in inclusions:
+                    console.log(f"  -> {route}")
+                else:
+                    console.log(f"WARNING - UNVERIFIED ROUTE: {route}")
+                    unverified = True
+                self._passthrough[route] = (wrapped, method)
+        if unverified:
+            console.log("FIX: Please verify routes in: ./src/concepts/Requesting/passthrough.ts")
+        return list(self._passthrough)
+
     def http_post(self, url_path: str, body: Any = None, *, base_url: str = "/api", wait: bool = False) -> Response:
-        """``POST url_path`` as the Hono server sees it: the base URL is stripped off the path."""
+        """``POST url_path`` as the Hono server sees it: passthrough routes first (if enabled),
+        then the Requesting catch-all, which strips the base URL off the path."""
+        route = getattr(self, "_passthrough", {}).get(url_path.split("?")[0])
+        if route is not None:
+            wrapped, method = route
+            label = f"{type(wrapped.concept).__name__.removesuffix('Concept')}.{method}"
+            try:
+                result = getattr(wrapped, method)(**(body if isinstance(body, dict) else {}))
+            except Exception as e:
+                console.error(f"Error in {label}:", e)
+                return Response(500, {"error": "An internal server error occurred."}, path=url_path, error=e, message=str(e))
+            flow = self.run.last_flow() if self.recording else None
+            if flow is not None and flow.actions and f"{flow.actions[0]['concept']}.{flow.actions[0]['action']}" == label:
+                flow.path, flow.outcome = url_path, "passthrough"
+            return Response(200, result, path=url_path, flow=flow.flow if flow else None)
         if not url_path.startswith(base_url + "/"):
             return Response(404, "404 Not Found", path=url_path)
         path = url_path[len(base_url):].split("?")[0]
