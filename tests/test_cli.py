@@ -1,0 +1,151 @@
+"""`sessioning doctor`: table and JSON output, exit codes, masking, bad input without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from sessioning import cli
+from sessioning.findings import Finding
+
+ROOT = Path(__file__).resolve().parents[1]
+LOGS = ROOT / "fixtures" / "logs"
+APP = ROOT / "fixtures" / "app"
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_log_with_errors_exits_1_and_prints_table(capsys):
+    code, out, err = run(capsys, "doctor", "--log", str(LOGS / "missing_binding_session.log"))
+    assert code == 1
+    assert "ERROR   F1" in out and "fix: Split it" in out and "1 error(s)" in out
+    assert "1234567890" not in out  # password masked in the evidence
+    assert "Traceback" not in err
+
+
+def test_clean_log_exits_0(capsys):
+    code, out, _ = run(capsys, "--log", str(LOGS / "interleaved.log"))
+    assert code == 0 and "No findings." in out and "0 error(s)" in out
+
+
+def test_warnings_only_exit_0(capsys):
+    code, out, _ = run(capsys, "--log", str(LOGS / "double_respond.log"))
+    assert code == 0 and "WARNING F12" in out
+
+
+def test_syncs_json(capsys):
+    code, out, _ = run(capsys, "doctor", "--syncs", str(APP), "--json")
+    assert code == 1
+    data = json.loads(out)
+    found = {(f["code"], f["sync"]) for f in data["findings"]}
+    assert ("F1", "AuthenticateAndCreate") in found and ("F12", "LogoutResponse") in found
+    assert data["summary"]["error"] >= 10 and data["sources"][0]["syncs"] == 21
+    f1 = next(f for f in data["findings"] if f["code"] == "F1")
+    assert f1["file"] == "auth.sync.ts" and f1["line"] == 69 and f1["fix"]
+
+
+def test_app_dir_positional(capsys):
+    code, out, _ = run(capsys, "doctor", str(APP), "--min-severity", "warning")
+    assert code == 1 and "syncs  " in out and "auth.sync.ts:69" in out
+
+
+def test_min_severity_filters(capsys):
+    _, out, _ = run(capsys, "--log", str(LOGS / "double_respond.log"), "--min-severity", "error")
+    assert "F12" not in out
+
+
+def test_show_secrets(capsys):
+    _, masked, _ = run(capsys, "--log", str(LOGS / "missing_binding_session.log"), "--json")
+    _, shown, _ = run(capsys, "--log", str(LOGS / "missing_binding_session.log"), "--json", "--show-secrets")
+    assert "1234567890" not in masked and "1234567890" in shown
+
+
+def test_missing_log_is_one_line_error_exit_2(capsys, tmp_path):
+    code, out, err = run(capsys, "--log", str(tmp_path / "nope.log"))
+    assert code == 2 and "log file not found" in err and "Traceback" not in err
+    assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
+
+
+def test_binary_log_exit_2(capsys, tmp_path):
+    p = tmp_path / "bin.log"
+    p.write_bytes(b"\x00" * 100)
+    code, _, err = run(capsys, "--log", str(p))
+    assert code == 2 and "binary" in err
+
+
+def test_directory_without_syncs_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "--syncs", str(tmp_path))
+    assert code == 2 and "no sync files" in err
+
+
+def test_nothing_to_check_and_bad_option_exit_2(capsys):
+    code, _, err = run(capsys)
+    assert code == 2 and "nothing to check" in err
+    code, _, err = run(capsys, "--bogus")
+    assert code == 2
+    code, _, _ = run(capsys, "--env", "a", "--uri", "b")  # mutually exclusive
+    assert code == 2
+
+
+def test_help_exit_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "--syncs" in out
+
+
+def test_missing_env_file_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "--env", str(tmp_path / ".env"))
+    assert code == 2 and "env file not found" in err
+
+
+@pytest.fixture
+def fake_database(monkeypatch):
+    """A stand-in for sessioning.readers.database (written by another engineer)."""
+    calls = []
+    mod = types.ModuleType("sessioning.readers.database")
+
+    def diagnose_database(uri=None, db_name=None, env_file=None):
+        calls.append((uri, db_name, env_file))
+        if uri == "mongodb://boom":
+            raise RuntimeError("connection refused to mongodb://u:secretpw@boom")
+        return [Finding(code="F17", severity="error", source="db", explanation="no session inserted",
+                        fix="see F1")]
+
+    mod.diagnose_database = diagnose_database
+    monkeypatch.setitem(sys.modules, "sessioning.readers.database", mod)
+    return calls
+
+
+def test_database_part_is_called_with_env(capsys, fake_database):
+    code, out, _ = run(capsys, "--env", str(APP / ".env"), "--db-name", "sample")
+    assert code == 1 and "F17" in out
+    assert fake_database == [(None, "sample", str(APP / ".env"))]
+
+
+def test_database_failure_is_one_line_masked(capsys, fake_database):
+    code, _, err = run(capsys, "--uri", "mongodb://boom")
+    assert code == 2 and "RuntimeError" in err and "secretpw" not in err and "Traceback" not in err
+
+
+def test_database_module_missing_is_a_note(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sessioning.readers.database", None)  # import raises ImportError
+    code, out, err = run(capsys, "--uri", "mongodb://student:hunter2@localhost:27017", "--log",
+                         str(LOGS / "interleaved.log"))
+    assert code == 0 and "not available" in err and "hunter2" not in err + out
+
+
+def test_python_dash_m_entry_point():
+    r = subprocess.run([sys.executable, "-m", "sessioning", "doctor", "--log", str(LOGS / "e11000.log"), "--json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["findings"][0]["code"] == "F16"
+    r = subprocess.run([sys.executable, "-m", "sessioning"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 2 and "usage" in r.stderr
