@@ -1,0 +1,566 @@
+"""Tables: the collections, the flow and the writes of an app, as pandas DataFrames.
+
+* :func:`sessions_table` — sessions joined to their users, creation time decoded from each UUIDv7
+  id, flags for orphaned sessions, users with several sessions, and ids that are not strings;
+* :func:`requests_table` — ``Requesting.requests``: path, input keys, response, time;
+* :func:`trace_table` — one row per action of a recorded run (the causal tree, flattened);
+* :func:`evaluations_table` — one row per (action, candidate sync): matched or not, and why;
+* :func:`writes_table` / :func:`step_diff` — what each step inserted, updated or deleted.
+
+Session ids, passwords and tokens are masked by default (a stable short form, so equal ids still
+look equal); ``reveal=True`` (or :func:`sessioning.reveal_secrets`) shows them in full.
+Collection and field names are parameters, because real apps rename them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .embedded import all_documents, is_embedded, unwrap
+from .masking import is_secret_key, mask_id, mask_secrets, secrets_revealed
+
+#: Documents processed per progress step.
+CHUNK = 20_000
+#: A progress bar appears only when tabulating takes longer than this many seconds.
+PROGRESS_DELAY_S = 0.5
+
+_UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+SESSIONS_COLUMNS = [
+    "session", "user", "username", "created", "id_type", "user_id_type", "user_exists", "orphaned",
+    "user_sessions", "several_sessions", "id_not_string",
+]
+REQUESTS_COLUMNS = [
+    "request", "path", "input_keys", "input", "has_response", "response", "error", "created", "id_type",
+]
+TRACE_COLUMNS = [
+    "flow", "request", "path", "order", "seq", "depth", "action", "input", "output", "status",
+    "exception", "error_type", "sync", "trigger", "called_from", "duration_ms", "started", "writes",
+]
+EVALUATIONS_COLUMNS = [
+    "flow", "request", "seq", "trigger", "trigger_action", "sync", "matched", "failed_pattern",
+    "failed_action", "failed_side", "failed_key", "reason", "why", "frames_when", "where_steps",
+    "frames_steps", "emptied_by", "frames_where", "fired", "then", "error", "error_type",
+]
+WRITES_COLUMNS = [
+    "flow", "request", "seq", "order", "action", "sync", "op", "collection", "_id", "before", "after", "changed",
+]
+DIFF_COLUMNS = ["seq", "action", "op", "collection", "_id", "field", "before", "after"]
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+def _reveal(reveal: bool | None) -> bool:
+    return secrets_revealed() if reveal is None else bool(reveal)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+def progress_bar(total: int | None, desc: str, progress: bool | None) -> Any:
+    """A tqdm bar: ``progress=None`` shows it only after :data:`PROGRESS_DELAY_S`; ``False`` never."""
+    if progress is False:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return _NoBar()
+    return tqdm(total=total, desc=desc, unit="doc", delay=0 if progress else PROGRESS_DELAY_S, leave=False)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _collection(db: Any, name: str) -> Any:
+    return db[name] if not hasattr(db, "get_collection") else db.get_collection(name)
+
+
+def read_collection(db: Any, name: str, *, projection: dict | None = None, progress: bool | None = None,
+                    desc: str | None = None) -> list[dict]:
+    """Every document of ``db[name]``: a direct store read on the embedded database; on a real
+    server pymongoarrow when installed, else pymongo batches (with a progress bar if slow)."""
+    coll = _collection(db, name)
+    if is_embedded(coll):
+        docs = all_documents(coll)
+        if projection:
+            keep = [k for k, v in projection.items() if v] + ["_id"]
+            docs = [{k: d[k] for k in keep if k in d} for d in docs]
+        return docs
+    target = unwrap(coll)
+    try:
+        total = target.estimated_document_count()
+    except Exception:  # noqa: BLE001 - a count is only for the bar
+        total = None
+    out: list[dict] = []
+    with progress_bar(total, desc or f"reading {name}", progress) as bar:
+        for doc in target.find({}, projection, batch_size=10_000):
+            out.append(doc)
+            if len(out) % 1000 == 0:
+                bar.update(1000)
+    return out
+
+
+def _arrow_frame(db: Any, name: str) -> pd.DataFrame | None:  # pragma: no cover - needs a real server
+    """``pymongoarrow.find_pandas_all`` on a real server, when pymongoarrow is installed."""
+    coll = _collection(db, name)
+    if is_embedded(coll):
+        return None
+    try:
+        from pymongoarrow.api import find_pandas_all
+    except ImportError:
+        return None
+    try:
+        return find_pandas_all(unwrap(coll), {})
+    except Exception:  # noqa: BLE001 - mixed types and the like: fall back to plain pymongo
+        return None
+
+
+def id_kind(value: Any) -> str:
+    """``uuid7`` / ``uuid`` / ``string`` / ``ObjectId`` / a type name."""
+    if isinstance(value, str):
+        if _UUID7.match(value):
+            return "uuid7"
+        return "uuid" if len(value) == 36 and value.count("-") == 4 else "string"
+    return type(value).__name__
+
+
+def _uuid7_ms(value: Any) -> float:
+    if isinstance(value, str) and _UUID7.match(value):
+        return float(int(value[:8] + value[9:13], 16))
+    return float("nan")
+
+
+def _ms_to_utc(ms: list[float]) -> pd.Series:
+    return pd.to_datetime(pd.Series(ms, dtype="float64"), unit="ms", utc=True)
+
+
+def _is_session_collection(name: str | None) -> bool:
+    return bool(name) and "session" in name.lower()
+
+
+def mask_doc(doc: Any, collection: str | None = None, reveal: bool | None = None) -> Any:
+    """A document with secrets masked; a session collection's ``_id`` (the session token) too."""
+    if _reveal(reveal) or not isinstance(doc, dict):
+        return doc
+    out = mask_secrets(doc, False)
+    if _is_session_collection(collection) and "_id" in out:
+        out = {**out, "_id": mask_id(out["_id"], False)}
+    return out
+
+
+# -- sessions -----------------------------------------------------------------------------------------
+def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field: str = "user",
+                   users_collection: str | None = "UserAuthentication.users", reveal: bool | None = None,
+                   progress: bool | None = None, *, username_field: str = "username") -> pd.DataFrame:
+    """One row per session, joined to its user.
+
+    Columns: ``session`` (masked unless ``reveal``), ``user``, ``username``, ``created`` (UTC, from the
+    UUIDv7 id; NaT for other ids), ``id_type`` / ``user_id_type`` (``uuid7``, ``string``, ``ObjectId``…),
+    ``user_exists``, ``orphaned`` (the user is not in ``users_collection``), ``user_sessions`` (how many
+    sessions the user holds), ``several_sessions``, ``id_not_string`` (the session id or user id is
+    not a string — an ObjectId never equals the string ids in frames), then any other fields.
+    ``users_collection=None`` skips the join (``user_exists`` is then NA).
+    """
+    reveal = _reveal(reveal)
+    docs = read_collection(db, collection, progress=progress, desc=f"reading {collection}")
+    users: dict[Any, Any] | None = None
+    if users_collection:
+        users = {}
+        for u in read_collection(db, users_collection, progress=progress, desc=f"reading {users_collection}"):
+            try:
+                users[u.get("_id")] = u.get(username_field)
+            except TypeError:  # an unhashable _id
+                continue
+    n = len(docs)
+    ids: list[Any] = []
+    user_ids: list[Any] = []
+    extra_keys: dict[str, None] = {}
+    with progress_bar(n, f"tabulating {collection}", progress if n > CHUNK else False) as bar:
+        for chunk in _chunks(docs):
+            ids.extend(d.get("_id") for d in chunk)
+            user_ids.extend(d.get(user_field) for d in chunk)
+            for d in chunk:
+                if len(d) > 2 or user_field not in d:
+                    extra_keys.update(dict.fromkeys(d))
+            bar.update(len(chunk))
+    extra_keys.pop("_id", None)
+    extra_keys.pop(user_field, None)
+    extra = {k: [d.get(k) for d in docs] for k in extra_keys}
+    id_types = [id_kind(x) for x in ids]
+    user_types = [id_kind(x) if x is not None else "missing" for x in user_ids]
+    counts: dict[Any, int] = {}
+    for u in user_ids:
+        try:
+            counts[u] = counts.get(u, 0) + 1
+        except TypeError:
+            continue
+
+    def count_of(u: Any) -> int:
+        try:
+            return counts.get(u, 1)
+        except TypeError:
+            return 1
+
+    user_counts = [count_of(u) for u in user_ids]
+    if users is not None:
+        exists = []
+        names = []
+        for u in user_ids:
+            try:
+                ok = u in users
+            except TypeError:
+                ok = False
+            exists.append(ok)
+            names.append(users.get(u) if ok else None)
+        exists_s = pd.Series(exists, dtype="boolean")
+    else:
+        names = [None] * n
+        exists_s = pd.Series([pd.NA] * n, dtype="boolean")
+    df = pd.DataFrame({
+        "session": [mask_id(x, reveal) if isinstance(x, str) else (mask_id(str(x), reveal) if x is not None else None) for x in ids],
+        "user": [u if isinstance(u, str) or u is None else str(u) for u in user_ids],
+        "username": pd.Series(names, dtype="object"),
+        "created": _ms_to_utc([_uuid7_ms(x) for x in ids]),
+        "id_type": pd.Series(id_types, dtype="category" if n else "object"),
+        "user_id_type": pd.Series(user_types, dtype="category" if n else "object"),
+        "user_exists": exists_s,
+        "orphaned": (~exists_s) if users is not None else pd.Series([pd.NA] * n, dtype="boolean"),
+        "user_sessions": pd.Series(user_counts, dtype="int64"),
+        "several_sessions": pd.Series([c > 1 for c in user_counts], dtype="bool"),
+        "id_not_string": pd.Series([not isinstance(x, str) or not isinstance(u, str) for x, u in zip(ids, user_ids)], dtype="bool"),
+    }, columns=SESSIONS_COLUMNS)
+    for k, col in extra.items():
+        if k in df.columns:
+            continue
+        df[k] = [mask_secrets({k: v}, reveal)[k] for v in col] if is_secret_key(k) else col
+    if n and "created" in df:
+        df = df.sort_values("created", kind="stable", na_position="last").reset_index(drop=True)
+    df.attrs.update({"collection": collection, "users_collection": users_collection, "user_field": user_field})
+    return df
+
+
+# -- requests -----------------------------------------------------------------------------------------
+def _created(doc: dict, time_field: str) -> Any:
+    value = doc.get(time_field)
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value)
+        except ValueError:
+            pass
+    ms = _uuid7_ms(doc.get("_id"))
+    return pd.Timestamp(ms, unit="ms", tz="UTC") if ms == ms else pd.NaT
+
+
+def requests_table(db: Any, collection: str = "Requesting.requests", reveal: bool | None = None,
+                   progress: bool | None = None, *, time_field: str = "createdAt") -> pd.DataFrame:
+    """One row per stored request, oldest first.
+
+    Columns: ``request``, ``path``, ``input_keys`` (the body's keys, ``path`` left out), ``input``
+    (passwords and session ids masked), ``has_response``, ``response`` (masked), ``error`` (the
+    response's ``error`` if any), ``created`` (UTC: ``createdAt``, or the UUIDv7 time), ``id_type``.
+    """
+    reveal = _reveal(reveal)
+    docs = read_collection(db, collection, progress=progress, desc=f"reading {collection}")
+    rows = []
+    for d in docs:
+        inp = d.get("input") if isinstance(d.get("input"), dict) else {}
+        resp = d.get("response")
+        rows.append({
+            "request": d.get("_id") if isinstance(d.get("_id"), str) else str(d.get("_id")),
+            "path": inp.get("path"),
+            "input_keys": ", ".join(k for k in inp if k != "path"),
+            "input": mask_secrets(inp, reveal),
+            "has_response": "response" in d,
+            "response": mask_secrets(resp, reveal) if resp is not None else None,
+            "error": resp.get("error") if isinstance(resp, dict) else None,
+            "created": _created(d, time_field),
+            "id_type": id_kind(d.get("_id")),
+        })
+    df = pd.DataFrame(rows, columns=REQUESTS_COLUMNS)
+    df["has_response"] = df["has_response"].astype("bool")
+    df["created"] = pd.to_datetime(df["created"], utc=True)
+    if len(df):
+        df = df.sort_values("created", kind="stable", na_position="last").reset_index(drop=True)
+    df.attrs["collection"] = collection
+    return df
+
+
+# -- runs ---------------------------------------------------------------------------------------------
+def resolve_run(obj: Any) -> tuple[Any, Any, Any]:
+    """``(run, engine, db)`` from a Run, an Engine, an App, or a path/JSON of an exported run."""
+    from .engine.record import Run
+    from .engine.sync import Engine
+
+    if obj is None:
+        return None, None, None
+    if isinstance(obj, Run):
+        return obj, None, None
+    if isinstance(obj, Engine):
+        return obj.run, obj, _engine_db(obj)
+    engine = getattr(obj, "engine", None)
+    if isinstance(engine, Engine):
+        return engine.run, engine, getattr(obj, "db", None) or _engine_db(engine)
+    if isinstance(obj, (str, Path)):
+        return Run.load(obj), None, None
+    if isinstance(obj, dict):
+        return Run.from_dict(obj), None, None
+    raise TypeError(f"expected a Run, an Engine, an App or an exported run, not {type(obj).__name__}")
+
+
+def _engine_db(engine: Any) -> Any:
+    for c in getattr(engine, "concepts", ()):
+        db = getattr(getattr(c, "concept", None), "db", None)
+        if db is not None:
+            return db
+    return None
+
+
+def _flows(run: Any, flows: Iterable[str] | None = None) -> list[Any]:
+    logs = list(run.flows.values())
+    if flows is not None:
+        wanted = {flows} if isinstance(flows, str) else set(flows)
+        logs = [f for f in logs if f.flow in wanted or f.request in wanted]
+    return logs
+
+
+def _request_of(log: Any) -> str | None:
+    if log.request:
+        return log.request
+    for a in log.actions:
+        if a.get("concept") == "Requesting" and a.get("action") == "request" and isinstance(a.get("output"), dict):
+            return a["output"].get("request")
+    return None
+
+
+def _path_of(log: Any) -> str | None:
+    if log.path:
+        return log.path
+    for a in log.actions:
+        if a.get("concept") == "Requesting" and a.get("action") == "request" and isinstance(a.get("input"), dict):
+            return a["input"].get("path")
+    return None
+
+
+def trace_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per action of a recorded run, in the order they started (a pre-order walk of each
+    flow's causal tree).
+
+    Columns: ``flow``, ``request``, ``path``, ``order`` (position in its flow), ``seq`` (global),
+    ``depth`` (0 = the outside call), ``action`` (``Concept.action``), ``input``, ``output`` (masked),
+    ``status`` (``ok`` / ``error`` / ``exception`` / ``running``), ``exception`` (the message of an
+    action that threw), ``error_type``, ``sync`` (the sync whose ``then`` invoked it), ``trigger``
+    (the action that triggered that sync), ``called_from`` (a ``where`` that called it: F14),
+    ``duration_ms``, ``started`` (UTC), ``writes`` (how many documents it wrote).
+    ``run`` may be a Run, an Engine or an App; ``flows`` keeps only those flows (or request ids).
+    """
+    run, _engine, _db = resolve_run(run)
+    reveal = _reveal(reveal)
+    rows = []
+    for log in _flows(run, flows):
+        request, path = _request_of(log), _path_of(log)
+        labels = {a["id"]: f"{a['concept']}.{a['action']}" for a in log.actions}
+        for order, a in enumerate(log.actions):
+            rows.append({
+                "flow": log.flow, "request": request, "path": path, "order": order, "seq": a.get("seq"),
+                "depth": a.get("depth", 0), "action": f"{a['concept']}.{a['action']}",
+                "input": mask_secrets(a.get("input"), reveal),
+                "output": mask_secrets(a.get("output"), reveal),
+                "status": a.get("status"),
+                "exception": a.get("error") if a.get("status") == "exception" else None,
+                "error_type": a.get("error_type"),
+                "sync": a.get("sync"), "trigger": labels.get(a.get("trigger"), a.get("trigger")),
+                "called_from": a.get("called_from"),
+                "duration_ms": a.get("duration_ms"), "started": a.get("started"),
+                "writes": len(a.get("writes") or ()),
+            })
+    df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
+    df["order"] = df["order"].astype("int64")
+    df["seq"] = df["seq"].astype("int64")
+    df["depth"] = df["depth"].astype("int64")
+    df["writes"] = df["writes"].astype("int64")
+    df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
+    df["started"] = pd.to_datetime(pd.to_numeric(df["started"], errors="coerce"), unit="s", utc=True)
+    return df
+
+
+def _step_text(step: dict) -> str:
+    text = f"{step.get('step')} {step.get('name')}: {step.get('frames_in')}→{step.get('frames_out')}"
+    unbound = {k: v for k, v in (step.get("unbound") or {}).items() if v}
+    if unbound:
+        text += " (unbound: " + ", ".join(f"{k}×{v}" for k, v in unbound.items()) + ")"
+    return text
+
+
+def emptied_by(ev: Any) -> dict | None:
+    """The ``where`` step that took the frames from some to none, or ``None``."""
+    for step in ev.where or ():
+        if (step.get("frames_in") or 0) > 0 and step.get("frames_out") == 0:
+            return step
+    return None
+
+
+def first_failure(ev: Any) -> dict | None:
+    for w in ev.when or ():
+        if w.get("failure"):
+            return w["failure"]
+    return None
+
+
+def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | None = None,
+                      matched: bool | None = None) -> pd.DataFrame:
+    """One row per (completed action, candidate sync) of a recorded run.
+
+    Columns: ``flow``, ``request``, ``seq``, ``trigger`` (its action's position in the flow),
+    ``trigger_action``, ``sync``, ``matched`` (``when`` gave ≥1 frame), the first failing
+    ``when`` pattern — ``failed_pattern`` (index), ``failed_action``, ``failed_side`` (input/output),
+    ``failed_key``, ``reason`` (``absent``, ``literal_mismatch``, ``output_absent``,
+    ``bound_mismatch``, ``no_record`` — nothing of that action in this flow, ``synced`` …) and ``why``
+    (a sentence); ``frames_when``, ``where_steps`` (one text per step: ``query X: 1→0``),
+    ``frames_steps`` (frames after ``when`` and after each ``where`` step), ``emptied_by`` (the step
+    that left no frames), ``frames_where``, ``fired`` (how many times ``then`` ran), ``then``
+    (the actions it called), ``error``/``error_type`` (an exception raised there).
+    ``matched=False`` keeps only the syncs that did not match.
+    """
+    run, _engine, _db = resolve_run(run)
+    reveal = _reveal(reveal)
+    rows = []
+    for log in _flows(run, flows):
+        request = _request_of(log)
+        order = {a["id"]: i for i, a in enumerate(log.actions)}
+        for ev in log.evaluations:
+            fail = first_failure(ev) or {}
+            when_frames = len(ev.frames_when or ())
+            steps = ev.where or []
+            empt = emptied_by(ev)
+            why = fail.get("text")
+            if why is not None and not reveal:
+                why = mask_secrets({"t": why}, False)["t"]
+            rows.append({
+                "flow": log.flow, "request": request, "seq": ev.seq, "trigger": order.get(ev.trigger),
+                "trigger_action": ev.trigger_action, "sync": ev.sync, "matched": bool(ev.frames_when),
+                "failed_pattern": fail.get("pattern"), "failed_action": fail.get("action"),
+                "failed_side": fail.get("side"), "failed_key": fail.get("key"), "reason": fail.get("reason"),
+                "why": why, "frames_when": when_frames,
+                "where_steps": [_step_text(s) for s in steps] if ev.where is not None else None,
+                "frames_steps": [when_frames] + [s.get("frames_out") for s in steps],
+                "emptied_by": f"{empt.get('step')} {empt.get('name')}" if empt else None,
+                "frames_where": len(ev.frames_where) if ev.frames_where is not None else None,
+                "fired": ev.fired or 0, "then": [t.get("action") for t in ev.then or ()],
+                "error": ev.error, "error_type": ev.error_type,
+            })
+    df = pd.DataFrame(rows, columns=EVALUATIONS_COLUMNS)
+    df["matched"] = df["matched"].astype("bool")
+    for col in ("failed_pattern", "trigger", "frames_where"):
+        df[col] = df[col].astype("Int64")
+    df["frames_when"] = df["frames_when"].astype("int64")
+    df["fired"] = df["fired"].astype("int64")
+    if matched is not None:
+        df = df[df["matched"] == matched].reset_index(drop=True)
+    return df
+
+
+def _changed(before: Any, after: Any) -> list[str]:
+    b = before if isinstance(before, dict) else {}
+    a = after if isinstance(after, dict) else {}
+    return [k for k in dict.fromkeys([*b, *a]) if b.get(k, _ABSENT) != a.get(k, _ABSENT)]
+
+
+_ABSENT = object()
+
+
+def writes_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | None = None,
+                 collection: str | None = None) -> pd.DataFrame:
+    """One row per document written by a recorded run.
+
+    Columns: ``flow``, ``request``, ``seq`` and ``order`` of the action that wrote, ``action``,
+    ``sync`` (that invoked the action), ``op`` (insert/update/delete), ``collection``, ``_id``,
+    ``before`` / ``after`` (the whole document, masked; ``None`` for an insert's before and a
+    delete's after), ``changed`` (the fields that differ).
+    """
+    run, _engine, _db = resolve_run(run)
+    reveal = _reveal(reveal)
+    rows = []
+    for log in _flows(run, flows):
+        request = _request_of(log)
+        for order, a in enumerate(log.actions):
+            for w in a.get("writes") or ():
+                coll = w.get("collection")
+                if collection is not None and coll != collection:
+                    continue
+                _id = w.get("_id")
+                rows.append({
+                    "flow": log.flow, "request": request, "seq": a.get("seq"), "order": order,
+                    "action": f"{a['concept']}.{a['action']}", "sync": a.get("sync"), "op": w.get("op"),
+                    "collection": coll,
+                    "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id,
+                    "before": mask_doc(w.get("before"), coll, reveal), "after": mask_doc(w.get("after"), coll, reveal),
+                    "changed": _changed(w.get("before"), w.get("after")),
+                })
+    df = pd.DataFrame(rows, columns=WRITES_COLUMNS)
+    df["seq"] = df["seq"].astype("int64")
+    df["order"] = df["order"].astype("int64")
+    return df
+
+
+def find_action(run: Any, step: int | str) -> dict | None:
+    """The action entry with this ``seq`` (an int) or action id (a string)."""
+    for a in run.actions():
+        if (isinstance(step, str) and a.get("id") == step) or (not isinstance(step, str) and a.get("seq") == step):
+            return a
+    return None
+
+
+def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataFrame:
+    """Before/after of every field one step (an action, by ``seq`` or id) wrote: one row per field.
+
+    Columns: ``seq``, ``action``, ``op``, ``collection``, ``_id``, ``field``, ``before``, ``after``.
+    Unchanged fields of an updated document are left out; an insert has ``before`` None, a delete
+    ``after`` None.
+    """
+    run, _engine, _db = resolve_run(run)
+    reveal = _reveal(reveal)
+    action = find_action(run, step)
+    if action is None:
+        raise KeyError(f"no action with {'id' if isinstance(step, str) else 'seq'} {step!r} in this run")
+    rows = []
+    label = f"{action['concept']}.{action['action']}"
+    for w in action.get("writes") or ():
+        coll = w.get("collection")
+        before = mask_doc(w.get("before"), coll, reveal)
+        after = mask_doc(w.get("after"), coll, reveal)
+        _id = w.get("_id")
+        raw_b, raw_a = w.get("before"), w.get("after")
+        for field in _changed(raw_b, raw_a):
+            rows.append({
+                "seq": action.get("seq"), "action": label, "op": w.get("op"), "collection": coll,
+                "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id, "field": field,
+                "before": before.get(field) if isinstance(before, dict) else None,
+                "after": after.get(field) if isinstance(after, dict) else None,
+            })
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+__all__ = [
+    "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
+    "resolve_run", "read_collection", "id_kind", "mask_doc",
+]
