@@ -201,9 +201,9 @@ def classify_error(message: str) -> tuple[str, str | None]:
 class _Req:
     """One HTTP request through the Requesting catch-all (compact: __slots__)."""
 
-    __slots__ = ("rid", "path", "line", "ts", "end_line", "end_ts", "input_off", "n_actions",
-                 "responses", "first_resp", "last_resp", "resp_error", "error", "error_line",
-                 "last_action", "last_kind", "last_off", "session_logged", "tokens", "last_seen",
+    __slots__ = ("rid", "path", "line", "ts", "end_line", "end_ts", "input_ix", "n_actions",
+                 "responses", "first_ix", "last_ix", "resp_error", "error", "error_line",
+                 "last_action", "last_kind", "last_action_ix", "session_logged", "tokens", "last_seen",
                  "flow", "matched", "after", "then_syncs")
 
     def __init__(self, path: str | None, line: int, ts: str | None) -> None:
@@ -213,17 +213,17 @@ class _Req:
         self.ts = ts
         self.end_line: int | None = None
         self.end_ts: str | None = None
-        self.input_off: tuple[int, int] | None = None
+        self.input_ix = -1  # action indexes: the request, first/last respond, last action
         self.n_actions = 0
         self.responses = 0
-        self.first_resp: tuple[int, int] | None = None
-        self.last_resp: tuple[int, int] | None = None
+        self.first_ix = -1
+        self.last_ix = -1
         self.resp_error = False
         self.error: str | None = None
         self.error_line: int | None = None
         self.last_action: str | None = None
         self.last_kind = _KIND_OK
-        self.last_off: tuple[int, int] | None = None
+        self.last_action_ix = -1
         self.session_logged = False
         self.tokens: list[bytes] = []
         self.last_seen = line
@@ -326,9 +326,6 @@ class ServerLog:
         inp, out = split_trace(body)
         return text, out, parse_inspect(inp), parse_inspect(out) if out else UNDEFINED, None
 
-    def entry_text_at(self, off: tuple[int, int], reveal: bool | None = None) -> str:
-        return mask_inline(self._slice(*off), reveal)
-
     def entry_text(self, i: int, reveal: bool | None = None) -> str:
         """The i-th action's log text (timestamps stripped), masked unless revealed."""
         return mask_inline(self._slice(self._a_start[i], self._a_end[i]), reveal)
@@ -401,8 +398,8 @@ class ServerLog:
         rows = []
         for r in self._reqs:
             outcome, status = _outcome(r)
-            inp = self._value_at(r.input_off, "input") if r.input_off else None
-            resp = self._value_at(r.first_resp, "input") if r.first_resp else None
+            inp = self.action_input(r.input_ix)
+            resp = self.action_input(r.first_ix)
             if isinstance(resp, dict):
                 resp = {k: v for k, v in resp.items() if k != "request"}
             t0, t1 = _to_ts(r.ts), _to_ts(r.end_ts)
@@ -418,11 +415,12 @@ class ServerLog:
                 "actions", "line", "end_line", "time", "end_time", "duration_ms"]
         return pd.DataFrame(rows, columns=cols)
 
-    def _value_at(self, off: tuple[int, int], part: str) -> Any:
-        text = self._slice(*off)
-        body = text.split(" ", 1)[1] if " " in text else ""
-        inp, out = split_trace(body)
-        return parse_inspect(inp if part == "input" else out)
+    def action_input(self, i: int) -> Any:
+        """The parsed input of action ``i`` (unmasked; ``None`` for -1)."""
+        if i < 0:
+            return None
+        v = self._entry_values(i)[2]
+        return None if v is UNDEFINED else v
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -734,7 +732,7 @@ class _Reader:
             r.n_actions += 1
             r.last_action = log._names[name_ix]
             r.last_kind = kind
-            r.last_off = (start, end)
+            r.last_action_ix = len(log._a_line) - 1
             r.last_seen = lineno
             self.active = rix
 
@@ -753,7 +751,7 @@ class _Reader:
             pm = _PATH.search(inp)
             rix = self._new_request(mid.group(1).decode() if mid else None,
                                     pm.group(1).decode("utf-8", "replace") if pm else None, lineno, ts)
-            self.log._reqs[rix].input_off = (start, end)
+            self.log._reqs[rix].input_ix = len(self.log._a_line)
             attr = _ATTR_ID
         elif concept == b"Requesting" and action == b"respond":
             mid = _REQ_ID.search(inp)
@@ -762,10 +760,10 @@ class _Reader:
                 attr = _ATTR_ID
                 r = self.log._reqs[rix]
                 r.responses += 1
-                if r.first_resp is None:
-                    r.first_resp = (start, end)
+                if r.first_ix < 0:
+                    r.first_ix = len(self.log._a_line)
                     r.resp_error = bool(re.search(rb"[{,]\s*error:", inp))
-                r.last_resp = (start, end)
+                r.last_ix = len(self.log._a_line)
                 r.end_line, r.end_ts = lineno, ts
                 self._close(rix)
         toks = _TOKEN1.findall(inp)
@@ -796,7 +794,7 @@ class _Reader:
             rid = out.get("request") if isinstance(out, dict) else None
             path = inp.get("path") if isinstance(inp, dict) else None
             rix = self._new_request(rid, path, p.line, p.ts)
-            self.log._reqs[rix].input_off = None
+            self.log._reqs[rix].input_ix = len(self.log._a_line)
             attr = _ATTR_ID
             if flow:
                 self.by_flow[flow] = rix
@@ -807,6 +805,9 @@ class _Reader:
             r = self.log._reqs[rix]
             r.responses += 1
             r.resp_error = r.resp_error or (r.responses == 1 and "error" in inp)
+            if r.first_ix < 0:
+                r.first_ix = len(self.log._a_line)
+            r.last_ix = len(self.log._a_line)
             r.end_line, r.end_ts = p.line, p.ts
             self._close(rix)
         elif flow and flow in self.by_flow:
@@ -1150,6 +1151,10 @@ _SPLIT_FIX = ("Split it: one sync creates the session when login succeeds; a sec
               "includes `[Sessioning.create, {}, {session}]`, responds.")
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _q(path: str | None) -> str:
     return f"`{path}`" if path else "(unknown path)"
 
@@ -1164,8 +1169,8 @@ def _error_finding(log: ServerLog, e: _ErrorRow, code: str, var: str | None, n: 
     last = r.last_action if r else None
     msg = mask_inline(e.message)
     ev = f"line {e.line}: {msg}"
-    if r is not None and r.last_off is not None:
-        ev = f"last action: {log.entry_text_at(r.last_off)[:300]}\n{ev}"
+    if r is not None and r.last_action_ix >= 0:
+        ev = f"last action: {_one_line(log.entry_text(r.last_action_ix))[:300]}\n{ev}"
     sev = "error"
     req = r.rid if r else None
     sync, sfile = _stack_sync(e.stack)
@@ -1292,8 +1297,8 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
     sync = None
     if code == "F10":
         keys = ""
-        if r is not None and r.input_off is not None:
-            v = log._value_at(r.input_off, "input")
+        if r is not None and r.input_ix >= 0:
+            v = log.action_input(r.input_ix)
             if isinstance(v, dict):
                 keys = " (body keys: " + ", ".join(str(k) for k in v if k != "path") + ")"
         if path and path.startswith("/api/"):
@@ -1357,8 +1362,8 @@ def build_log_findings(log: ServerLog) -> list[Finding]:
             twice.setdefault(r.path, []).append(r)
     for path, rs in twice.items():
         r = rs[0]
-        first = log.entry_text_at(r.first_resp) if r.first_resp else ""
-        last = log.entry_text_at(r.last_resp) if r.last_resp else ""
+        first = _one_line(log.entry_text(r.first_ix)) if r.first_ix >= 0 else ""
+        last = _one_line(log.entry_text(r.last_ix)) if r.last_ix >= 0 else ""
         both = " One response carries `error`: a `{}` output pattern also matches `{error}`." if (
             "error:" in first) != ("error:" in last) else ""
         out.append(Finding(
