@@ -108,7 +108,7 @@ class Frames(list):
                 raise NotIterable("functionOutputArray is not iterable", fn=_fn_name(fn), value=rows)
             for row in rows:
                 if len(rows_seen) < 5:
-                    rows_seen.append(row)
+                    rows_seen.append(dict(row) if isinstance(row, dict) else row)
                 new = dict(frame)
                 for out_key, var in output.items():
                     if isinstance(row, dict) and out_key in row:

@@ -122,7 +122,7 @@ class Evaluation:
         self._steps().append({
             "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
             "frames_in": len(before), "frames_out": len(after),
-            "rows_sample": plain(rows), "unbound": dict(unbound),
+            "rows_sample": rows, "unbound": unbound,
         })
 
     def simple_step(self, kind: str, name: str, before: list, after: list) -> None:
