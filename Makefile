@@ -13,9 +13,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sessioning kit)" >/dev/null
 	touch $(STAMP)
 
+# Jupyter refuses to start as root without this flag (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 # Opens JupyterLab on notebooks/ with the kit in its kernel, on the embedded database.
+# With no browser, JupyterLab prints the URL (with its token) to open.
 lab: $(STAMP)
-	cd notebooks && ../$(PY) -m jupyterlab --ServerApp.open_browser=$${OPEN_BROWSER:-True} $(LAB_ARGS)
+	cd notebooks && ../$(PY) -m jupyterlab $(ROOT_FLAG) $(LAB_ARGS)
 
 # pytest (unit, behaviour, browser) + nbval over every notebook.
 test: $(STAMP)
