@@ -107,7 +107,7 @@ def explain_duplicate_key(message: str, db: Any = None, reveal: bool = False) ->
     if not m:
         return None
     ns = m["ns"]
-    collection = ns.split(".", 1)[1] if "." in ns else ns
+    collection = _collection_of(ns, db)
     key = parse_dup_key(m["dup"])
     info: dict[str, Any] = {"namespace": ns, "collection": collection, "index": m["index"], "key": key, "existing": None}
     if db is not None and key:
@@ -118,6 +118,22 @@ def explain_duplicate_key(message: str, db: Any = None, reveal: bool = False) ->
         if existing is not None:
             info["existing"] = mask_doc(dict(existing), collection, reveal)
     return info
+
+
+def _collection_of(namespace: str, db: Any = None) -> str:
+    """``<db>.<Concept>.<coll>`` → ``<Concept>.<coll>`` (an injected fault's message has no db part)."""
+    if db is not None:
+        name = getattr(db, "name", None)
+        if name and namespace.startswith(name + "."):
+            return namespace[len(name) + 1:]
+        try:
+            if namespace in db.list_collection_names():
+                return namespace
+        except Exception:  # noqa: BLE001
+            pass
+    if namespace.count(".") == 1 and namespace[:1].isupper():
+        return namespace
+    return namespace.split(".", 1)[1] if "." in namespace else namespace
 
 
 def _injected(db: Any, message: str) -> bool:

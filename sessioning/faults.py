@@ -11,6 +11,8 @@ scopes a fault to a block, and ``db.faults.clear()`` removes them all::
 from __future__ import annotations
 
 import contextlib
+import copy
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,14 +24,33 @@ from pymongo import errors as pymongo_errors
 ERROR_KINDS = ("duplicate_key", "auto_reconnect", "connection_reset", "timeout", "write_error")
 
 
-def make_error(kind: str | BaseException, collection: str = "?", doc: dict | None = None) -> BaseException:
-    """The exception a fault raises: a pymongo error for a kind name, or the given exception."""
+def _js_value(value: Any) -> str:
+    """A key value as the server prints it in ``dup key: { … }``."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return json.dumps(value)
+    if type(value).__name__ == "ObjectId":
+        return f"ObjectId('{value}')"
+    return repr(value)
+
+
+def make_error(kind: str | BaseException, collection: str = "?", doc: dict | None = None,
+               key: str | None = None) -> BaseException:
+    """The exception a fault raises: a pymongo error for a kind name, or (a copy of) the given exception.
+
+    ``duplicate_key`` collides on ``key`` (default ``_id``; the index is ``_id_`` or ``<key>_1``) with the
+    value the document being inserted has, worded like the server's E11000 message.
+    """
     if isinstance(kind, BaseException):
-        return kind
+        try:
+            return copy.copy(kind)  # a fresh instance per raise: tracebacks do not pile up
+        except Exception:  # noqa: BLE001 - an exception that cannot be copied is raised as it is
+            return kind
     doc = doc or {}
     if kind == "duplicate_key":
-        key, value = ("_id", doc.get("_id")) if "_id" in doc else ("_id", None)
-        msg = f'E11000 duplicate key error collection: {collection} index: _id_ dup key: {{ {key}: "{value}" }}'
+        key = key or "_id"
+        value = doc.get(key)
+        index = "_id_" if key == "_id" else f"{key}_1"
+        msg = f"E11000 duplicate key error collection: {collection} index: {index} dup key: {{ {key}: {_js_value(value)} }}"
         return pymongo_errors.DuplicateKeyError(
             msg, 11000, {"code": 11000, "errmsg": msg, "keyPattern": {key: 1}, "keyValue": {key: value}, "injected": True}
         )
@@ -50,6 +71,7 @@ class Fault:
     target: str
     error: str | BaseException
     times: int | None = 1  # None: every time
+    key: str | None = None  # for duplicate_key: the field that collides (default ``_id``)
     fired: int = 0
     log: list[str] = field(default_factory=list)
 
@@ -71,19 +93,28 @@ class Faults:
                   for f in self._rules if not f.exhausted]
         return f"Faults({'; '.join(active) or 'none'})"
 
-    def _add(self, op: str, target: str, error: str | BaseException, times: int | None) -> Fault:
+    def _add(self, op: str, target: str, error: str | BaseException, times: int | None, key: str | None = None) -> Fault:
         if isinstance(error, str) and error not in ERROR_KINDS:
             raise ValueError(f"unknown fault kind {error!r}: use one of {', '.join(ERROR_KINDS)} or an exception instance")
-        if times is not None and (not isinstance(times, int) or times < 1):
+        if not isinstance(error, (str, BaseException)):
+            raise TypeError(f"error must be a fault kind name or an exception instance, not {type(error).__name__}")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
             raise ValueError("times must be a positive whole number, or None for every time")
-        rule = Fault(op, target, error, times)
+        if not isinstance(target, str) or not target:
+            raise ValueError("the target is a collection name (\"Sessioning.sessions\") or an action (\"Sessioning.create\")")
+        rule = Fault(op, target, error, times, key)
         with self._lock:
             self._rules.append(rule)
         return rule
 
-    def fail_inserts(self, collection: str, error: str | BaseException = "duplicate_key", times: int | None = 1) -> Fault:
-        """The next ``times`` inserts into ``collection`` (every insert if ``None``) raise ``error``."""
-        return self._add("insert", collection, error, times)
+    def fail_inserts(self, collection: str, error: str | BaseException = "duplicate_key", times: int | None = 1,
+                     *, key: str | None = None) -> Fault:
+        """The next ``times`` inserts into ``collection`` (every insert if ``None``) raise ``error``.
+
+        Nothing is written by a failed insert (the check runs before the write); for ``insert_many``
+        the whole batch is refused. ``key`` names the colliding field of a ``duplicate_key``.
+        """
+        return self._add("insert", collection, error, times, key)
 
     def fail_updates(self, collection: str, error: str | BaseException = "write_error", times: int | None = 1) -> Fault:
         return self._add("update", collection, error, times)
@@ -130,7 +161,7 @@ class Faults:
             for rule in self._rules:
                 if rule.op == op and rule.target == target and not rule.exhausted:
                     rule.fired += 1
-                    error = make_error(rule.error, target, doc)
+                    error = make_error(rule.error, target, doc, rule.key)
                     rule.log.append(str(error))
                     break
             else:
