@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -103,26 +103,27 @@ class Unparsed:
         return f"Unparsed({self.text!r})"
 
 
+# Order matters for speed: the common tokens (strings, words, punctuation) are tried first, and
+# leading whitespace is eaten by the same match. Strings use the unrolled-loop form.
 _TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)
+    r"""\s*(?:
+    (?P<str>'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*"|`[^`\\]*(?:\\.[^`\\]*)*`)
+  | (?P<sym>Symbol\((?P<sn>[^)]*)\))
+  | (?P<ident>[A-Za-z_$][\w$]*(?:\(\d+\))?)
   | (?P<symkey>\[Symbol\((?P<skn>[^)]*)\)\])
   | (?P<func>\[(?:Async|Generator|AsyncGenerator)?(?:Function|class)\b[^\]]*\](?:[ ](?:AsyncGeneratorFunction|AsyncFunction|GeneratorFunction|Function)\b)?)
   | (?P<trunc>\[(?:Object|Array|Getter/Setter|Getter|Setter|Circular[ ]\*\d+|[A-Z]\w*)\])
-  | (?P<sym>Symbol\((?P<sn>[^)]*)\))
+  | (?P<punct>[{}\[\]:,()])
   | (?P<date>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)
   | (?P<num>-?(?:\d+\.?\d*(?:e[+-]?\d+)?n?|\.\d+)(?![\w$]))
+  | (?P<neg>-Infinity)
+  | (?P<arrow>=>)
   | (?P<more>\.\.\.[ ]?\d+[ ]more[ ]items?)
   | (?P<ref><ref[ ]\*\d+>)
-  | (?P<ident>-?[A-Za-z_$][\w$]*(?:\(\d+\))?)
-  | (?P<arrow>=>)
-  | (?P<punct>[{}\[\]:,()])
-  | (?P<other>.)
-    """,
+  | (?P<other>\S)
+    )""",
     re.X | re.S,
 )
-
 _ESCAPES = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _SIMPLE_ESC = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _SIZED = re.compile(r"^([A-Za-z_$][\w$]*)\((\d+)\)$")
@@ -155,7 +156,7 @@ def _number(tok: str) -> int | float:
 
 def _date(tok: str) -> datetime | str:
     try:
-        return datetime.fromisoformat(tok.replace("Z", "+00:00")).astimezone(timezone.utc)  # noqa: UP017 - Python 3.10
+        return datetime.fromisoformat(tok.replace("Z", "+00:00"))
     except ValueError:
         return tok
 
@@ -165,7 +166,7 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         # (kind, text) pairs, whitespace dropped; one C-level scan of the text.
-        self.toks = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "ws"]
+        self.toks = [(m.lastgroup, m.group(m.lastindex)) for m in _TOKEN.finditer(text) if m.lastindex]
         self.i = 0
         self.n = len(self.toks)
 
@@ -191,6 +192,8 @@ class _Parser:
                 return UNDEFINED
             if kind == "ident":
                 return self.ident(tok)
+            if kind == "neg":
+                return float("-inf")
             if kind == "trunc":
                 return Truncated(tok[1:-1])
             if kind == "func":

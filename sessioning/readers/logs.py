@@ -26,6 +26,7 @@ from array import array
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,6 +120,11 @@ def _scan(buf: bytes, depth: int, want_sep: bool) -> tuple[int, int]:
 
 def split_trace(text: str) -> tuple[str, str]:
     """Split ``"{ … } => { … }"`` (an entry without its ``Concept.action`` prefix) at the depth-0 ``=>``."""
+    if text.count(" => ") == 1:  # the usual case: the only arrow, if brackets balance on its left
+        j = text.index(" => ")
+        left = text[:j]
+        if left.count("{") + left.count("[") == left.count("}") + left.count("]"):
+            return left, text[j + 4:]
     raw = text.encode("utf-8", "surrogatepass")
     _, pos = _scan(raw, 0, True)
     if pos < 0:
@@ -302,20 +308,26 @@ class ServerLog:
 
     # -- raw access ------------------------------------------------------------------------
 
-    def _slice(self, start: int, end: int) -> str:
-        if self._data is not None:
-            raw = self._data[start:end]
-        else:
-            with open(self._path, "rb") as fh:  # type: ignore[arg-type]
-                fh.seek(start)
-                raw = fh.read(end - start)
-        lines = []
-        for ln in raw.decode("utf-8", "replace").splitlines():
-            m = _TS.match(ln.encode()) if ln[:1].isdigit() else None
-            lines.append(ln[len(m.group(0).decode()):] if m else ln)
-        return "\n".join(x for x in lines if x.strip())
+    def _raw(self, start: int, end: int) -> bytes:
+        if self._data is None:
+            # Map the file instead of holding it: the OS pages in only what a table needs.
+            import mmap
 
-    def _entry_values(self, i: int) -> tuple[str, str, Any, Any, str | None]:
+            with open(self._path, "rb") as fh:  # type: ignore[arg-type]
+                try:
+                    self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[assignment]
+                except ValueError:  # an empty file cannot be mapped
+                    self._data = b""
+        return self._data[start:end]  # type: ignore[index]
+
+    def _slice(self, start: int, end: int) -> str:
+        raw = self._raw(start, end)
+        if self.timestamps:
+            raw = b"\n".join(ln[m.end():] if (m := _TS.match(ln)) else ln for ln in raw.splitlines())
+        text = raw.decode("utf-8", "replace")
+        return "\n".join(x for x in text.splitlines() if x.strip()) if "\n" in text else text.rstrip("\r")
+
+    def _entry_values(self, i: int, output: bool = True) -> tuple[str, str, Any, Any, str | None]:
         text = self._slice(self._a_start[i], self._a_end[i])
         if self._a_fmt[i] == 1:
             rec = parse_inspect(text.split(":", 1)[1] if ":" in text else text)
@@ -324,7 +336,7 @@ class ServerLog:
             return text, "", rec.get("input", UNDEFINED), rec.get("output", UNDEFINED), flow
         body = text.split(" ", 1)[1] if " " in text else ""
         inp, out = split_trace(body)
-        return text, out, parse_inspect(inp), parse_inspect(out) if out else UNDEFINED, None
+        return text, out, parse_inspect(inp), parse_inspect(out) if out and output else UNDEFINED, None
 
     def entry_text(self, i: int, reveal: bool | None = None) -> str:
         """The i-th action's log text (timestamps stripped), masked unless revealed."""
@@ -343,48 +355,50 @@ class ServerLog:
     def actions(self) -> pd.DataFrame:
         return self.actions_frame()
 
-    def actions_frame(self, reveal: bool | None = None, request: str | None = None) -> pd.DataFrame:
+    def actions_frame(self, reveal: bool | None = None, request: str | None = None,
+                      limit: int | None = None) -> pd.DataFrame:
         """One row per completed action (TRACE entry or VERBOSE ``Synchronizing action``).
 
         Columns: seq, line, time, request, path, concept, action, input, output, outcome
         (ok / error / undefined / array), error, flow, attributed_by (id / value / order / flow).
+        Values are parsed here, lazily: pass ``request=`` or ``limit=`` for a quick look at a big log.
         """
         reveal = secrets_revealed() if reveal is None else reveal
         rows = []
+        times = []
         for i in range(len(self._a_line)):
             rix = self._a_req[i]
             rid = self._req_id(rix)
             if request is not None and rid != request:
                 continue
+            if limit is not None and len(rows) >= limit:
+                break
             _text, _out, inp, out, flow = self._entry_values(i)
             concept, action = self._names[self._a_name[i]].split(".", 1)
-            kind = _KIND_NAMES[self._a_kind[i]]
             err = out.get("error") if isinstance(out, dict) and "error" in out else None
+            times.append(self._ts_text(self._a_start[i]))
             rows.append({
-                "seq": i, "line": self._a_line[i], "time": self._ts_of(self._a_start[i]),
+                "seq": i, "line": self._a_line[i], "time": None,
                 "request": rid, "path": self._reqs[rix].path if rix >= 0 else None,
                 "concept": concept, "action": action,
                 "input": _display(inp, reveal), "output": _display(out, reveal),
-                "outcome": kind, "error": None if err is None else mask_inline(str(err), reveal),
+                "outcome": _KIND_NAMES[self._a_kind[i]],
+                "error": None if err is None else mask_inline(str(err), reveal),
                 "flow": flow, "attributed_by": _ATTR_NAMES[self._a_attr[i]],
             })
         cols = ["seq", "line", "time", "request", "path", "concept", "action", "input", "output",
                 "outcome", "error", "flow", "attributed_by"]
-        return pd.DataFrame(rows, columns=cols)
+        df = pd.DataFrame(rows, columns=cols)
+        if self.timestamps and len(df):
+            df["time"] = pd.to_datetime(pd.Series(times, dtype=object).str.replace(",", ".", regex=False),
+                                        errors="coerce", utc=True, format="ISO8601")
+        return df
 
-    def _ts_of(self, start: int) -> pd.Timestamp | None:
+    def _ts_text(self, start: int) -> str | None:
         if not self.timestamps:
             return None
-        head = self._slice_raw_head(start)
-        m = _TS.match(head)
-        return _to_ts(m.group(1).decode()) if m else None
-
-    def _slice_raw_head(self, start: int) -> bytes:
-        if self._data is not None:
-            return self._data[start:start + 40]
-        with open(self._path, "rb") as fh:  # type: ignore[arg-type]
-            fh.seek(start)
-            return fh.read(40)
+        m = _TS.match(self._raw(start, start + 40))
+        return m.group(1).decode() if m else None
 
     @property
     def requests(self) -> pd.DataFrame:
@@ -402,24 +416,29 @@ class ServerLog:
             resp = self.action_input(r.first_ix)
             if isinstance(resp, dict):
                 resp = {k: v for k, v in resp.items() if k != "request"}
-            t0, t1 = _to_ts(r.ts), _to_ts(r.end_ts)
             rows.append({
                 "request": r.rid, "path": r.path, "outcome": outcome, "status": status,
                 "message": mask_inline(r.error, reveal) if r.error else None,
                 "responses": r.responses, "response": _display(resp, reveal),
                 "input": _display(inp, reveal), "actions": r.n_actions,
-                "line": r.line, "end_line": r.end_line, "time": t0, "end_time": t1,
-                "duration_ms": (t1 - t0).total_seconds() * 1000 if t0 is not None and t1 is not None else None,
+                "line": r.line, "end_line": r.end_line, "time": r.ts, "end_time": r.end_ts,
+                "duration_ms": None,
             })
         cols = ["request", "path", "outcome", "status", "message", "responses", "response", "input",
                 "actions", "line", "end_line", "time", "end_time", "duration_ms"]
-        return pd.DataFrame(rows, columns=cols)
+        df = pd.DataFrame(rows, columns=cols)
+        if self.timestamps and len(df):  # one vectorised conversion, not a Timestamp per row
+            for c in ("time", "end_time"):
+                df[c] = pd.to_datetime(df[c].astype(object).str.replace(",", ".", regex=False), errors="coerce",
+                                       utc=True, format="ISO8601")
+            df["duration_ms"] = (df["end_time"] - df["time"]).dt.total_seconds() * 1000
+        return df
 
     def action_input(self, i: int) -> Any:
         """The parsed input of action ``i`` (unmasked; ``None`` for -1)."""
         if i < 0:
             return None
-        v = self._entry_values(i)[2]
+        v = self._entry_values(i, output=False)[2]
         return None if v is UNDEFINED else v
 
     @property
@@ -500,10 +519,24 @@ class ServerLog:
         return findings_frame(self.findings())
 
 
+@lru_cache(maxsize=4096)
+def _secret_name(key: str) -> bool:
+    return is_secret_key(key) or is_password_key(key)
+
+
+def _needs_mask(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any((isinstance(k, str) and _secret_name(k)) or isinstance(v, (dict, list, tuple))
+                   for k, v in value.items())
+    return isinstance(value, (list, tuple))
+
+
 def _display(value: Any, reveal: bool) -> Any:
     if value is UNDEFINED:
         return None
-    return value if reveal else mask_secrets(value, False)
+    if reveal or not _needs_mask(value):  # masking.mask_secrets copies; skip it when nothing is secret
+        return value
+    return mask_secrets(value, False)
 
 
 def _to_ts(text: str | None) -> pd.Timestamp | None:
