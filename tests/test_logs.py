@@ -382,3 +382,14 @@ def test_repeated_errors_are_grouped():
     log = read_log(text)
     (f,) = log.findings()
     assert f.extra["count"] == 5 and len(f.extra["requests"]) == 5 and "(5 times)" in f.explanation
+
+
+def test_sessions_table_links_create_lines_to_requests():
+    log = read_log(LOGS / "interleaved.log")
+    s = log.sessions
+    assert list(s["event"]) == ["attempt", "attempt", "created", "created"]
+    a, b = "019a8000-0000-7000-8000-0000000000a1", "019a8000-0000-7000-8000-0000000000b2"
+    assert list(s["request"]) == [a, b, a, b]
+    assert s["session"][0] == "019a8000…00a1"  # masked
+    with reveal_secrets():
+        assert log.sessions["session"][0] == "019a8000-1111-7000-8000-0000000000a1"

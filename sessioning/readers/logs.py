@@ -98,6 +98,7 @@ _ATTR_NAMES = (None, "id", "value", "order", "flow")
 _ATTR_NONE, _ATTR_ID, _ATTR_VALUE, _ATTR_ORDER, _ATTR_FLOW = range(5)
 _MAX_ENTRY_LINES = 5000  # an entry longer than this is cut (a truncated or garbled log)
 _TOKEN_KEEP = 256  # closed requests whose values still attribute late actions
+_NO_TOKENS: list[bytes] = []  # shared, never appended to (a request's list is replaced, not mutated)
 
 
 def _balanced(b: bytes) -> bool:
@@ -231,7 +232,7 @@ class _Req:
         self.last_kind = _KIND_OK
         self.last_action_ix = -1
         self.session_logged = False
-        self.tokens: list[bytes] = []
+        self.tokens: list[bytes] = _NO_TOKENS
         self.last_seen = line
         self.flow: str | None = None
         self.matched: list[str] | None = None
@@ -291,7 +292,12 @@ class ServerLog:
         self.unknown_count = 0
         self.unknown_sample: list[tuple[int, str]] = []
         self.truncated_entries = 0
-        self.session_events: list[tuple[int, str, str | None, str | None, int | None]] = []
+        # `[Sessioning.create]` lines: line, kind (0 attempt, 1 created, 2 error), request, offsets
+        self._s_line = array("q")
+        self._s_kind = array("b")
+        self._s_req = array("l")
+        self._s_start = array("q")
+        self._s_end = array("q")
         self.sync_events: list[tuple[int, str, str | None, str | None, int | None, int | None]] = []
         # columnar action store: offsets into the source, small ints, interned names
         self._a_line = array("q")
@@ -468,6 +474,27 @@ class ServerLog:
                 "sample": [(n, mask_inline(t)) for n, t in self.unknown_sample]}
 
     @property
+    def sessions(self) -> pd.DataFrame:
+        """The seed's ``[Sessioning.create]`` lines: line, event (attempt / created / error), request,
+        user, session (masked unless revealed)."""
+        reveal = secrets_revealed()
+        rows = []
+        for i in range(len(self._s_line)):
+            text = self._slice(self._s_start[i], self._s_end[i]).encode()
+            user = sess = None
+            if (m := _SESS_TRY.match(text)):
+                user, sess = m.group(1).decode(), m.group(2).decode()
+            elif (m := _SESS_OK.match(text)):
+                sess = m.group(1).decode()
+            elif (m := _SESS_ERR.match(text)):
+                user = m.group(1).decode()
+            rix = self._s_req[i]
+            rows.append({"line": self._s_line[i], "event": ("attempt", "created", "error")[self._s_kind[i]],
+                         "request": self._req_id(rix), "user": user,
+                         "session": sess if reveal or sess is None else mask_id(sess, False)})
+        return pd.DataFrame(rows, columns=["line", "event", "request", "user", "session"])
+
+    @property
     def sync_activity(self) -> pd.DataFrame:
         """VERBOSE only: Matched / After processing / THEN events with sync, flow and frame counts."""
         cols = ["line", "event", "sync", "flow", "frames", "request"]
@@ -632,7 +659,7 @@ class _Reader:
                 self._req_error(line[len(_REQ_ERROR):].strip().decode("utf-8", "replace"), lineno, ts)
                 return
             if line.startswith(b"[Sessioning.create]"):
-                self._session_line(line, lineno)
+                self._session_line(line, lineno, start, end)
                 return
             if line.startswith(b"[SyncEngine]"):
                 self.log.patched_engine = True
@@ -934,7 +961,7 @@ class _Reader:
         toks = (toks + _TOKEN1.findall(out))[:room]
         if toks:  # dict.update with fromkeys: one C call instead of a Python loop
             self.token_owner.update(dict.fromkeys(toks, rix))
-            r.tokens.extend(toks)
+            r.tokens = r.tokens + toks if r.tokens else toks
 
     def _close(self, rix: int) -> None:
         self.closed.append(rix)
@@ -944,7 +971,7 @@ class _Reader:
             for tok in r.tokens:
                 if self.token_owner.get(tok) == old:
                     del self.token_owner[tok]
-            r.tokens = []
+            r.tokens = _NO_TOKENS
 
     def _received(self, path: str, lineno: int, ts: str | None) -> None:
         self.saw_requesting = True
@@ -983,7 +1010,15 @@ class _Reader:
         self.log._errors.append(e)
         self.last_error = e
 
-    def _session_line(self, line: bytes, lineno: int) -> None:
+    def _session_event(self, lineno: int, kind: int, rix: int | None, start: int, end: int) -> None:
+        log = self.log
+        log._s_line.append(lineno)
+        log._s_kind.append(kind)
+        log._s_req.append(-1 if rix is None else rix)
+        log._s_start.append(start)
+        log._s_end.append(end)
+
+    def _session_line(self, line: bytes, lineno: int, start: int, end: int) -> None:
         m = _SESS_TRY.match(line)
         if m:
             owner = self.token_owner.get(m.group(1))
@@ -992,19 +1027,19 @@ class _Reader:
                 self.log._reqs[rix].session_logged = True
                 tok = m.group(2)
                 self.token_owner[tok] = rix
-            self.log.session_events.append((lineno, "attempt", m.group(1).decode(), m.group(2).decode(), rix))
+            self._session_event(lineno, 0, rix, start, end)
             return
         m = _SESS_OK.match(line)
         if m:
             rix = self.token_owner.get(m.group(1))
-            self.log.session_events.append((lineno, "created", None, m.group(1).decode(), rix))
+            self._session_event(lineno, 1, rix, start, end)
             return
         m = _SESS_ERR.match(line)
         if m:
             owner = self.token_owner.get(m.group(1))
             rix = owner if owner is not None else self.active
             msg = m.group(2).decode("utf-8", "replace")
-            self.log.session_events.append((lineno, "error", m.group(1).decode(), None, rix))
+            self._session_event(lineno, 2, rix, start, end)
             self._add_error(lineno, None, None, "session", f"Error creating session: {msg}".strip())
             self.in_error_dump = True
             return
