@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sessioning.masking import reveal_secrets
@@ -393,3 +394,25 @@ def test_sessions_table_links_create_lines_to_requests():
     assert s["session"][0] == "019a8000…00a1"  # masked
     with reveal_secrets():
         assert log.sessions["session"][0] == "019a8000-1111-7000-8000-0000000000a1"
+
+
+def test_action_after_all_requests_closed_is_not_attributed():
+    log = read_log("Requesting.request { path: '/a' } => { request: 'r1' }\n"
+                   "Requesting.respond { request: 'r1', ok: true } => { request: 'r1' }\n"
+                   "UserAuthentication.login { username: 'zed', password: 'pw' } => { user: 'u9' }\n")
+    acts = log.actions
+    assert acts["request"].tolist()[:2] == ["r1", "r1"]
+    assert pd.isna(acts["request"][2]) and pd.isna(acts["attributed_by"][2])
+
+
+def test_passthrough_error_with_stack_and_error_object():
+    log = read_log("Error in Sessioning.create: MongoServerError: E11000 duplicate key error collection: "
+                   "sample.Sessioning.sessions index: _id_ dup key: { _id: \"x\" }\n"
+                   "    at Connection.onMessage (ext:deno_node/whatever.js:1:1)\n"
+                   "  errorResponse: {\n    index: 0,\n    code: 11000\n  }\n"
+                   "}\n")
+    (e,) = log.errors.itertuples()
+    assert e.kind == "passthrough" and e.code == "F16"
+    assert log.unknown_lines["count"] == 0
+    (f,) = log.findings()
+    assert f.code == "F16" and "E11000" in f.explanation

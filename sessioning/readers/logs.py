@@ -949,9 +949,9 @@ class _Reader:
                     best = owner
         if best >= 0:
             return best, _ATTR_VALUE
-        if self.active is not None:
-            return self.active, _ATTR_ORDER
-        return -1, _ATTR_NONE
+        # pre-order walk: the request whose cascade is running; none open → a passthrough call
+        cur = self._current_open()
+        return (cur, _ATTR_ORDER) if cur is not None else (-1, _ATTR_NONE)
 
     def _register_tokens(self, rix: int, toks: list[bytes], out: bytes) -> None:
         r = self.log._reqs[rix]
