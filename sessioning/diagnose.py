@@ -43,6 +43,30 @@ _E11000 = re.compile(
 
 
 # -- small helpers ----------------------------------------------------------------------------------
+def strip_full_error(text: str) -> str:
+    """Drop the ``, full error: {...}`` pymongo appends to its messages (a balanced ``{}`` block)."""
+    marker = ", full error: {"
+    out = []
+    i = 0
+    while True:
+        j = text.find(marker, i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        k, depth = j + len(marker) - 1, 0
+        while k < len(text):
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    k += 1
+                    break
+            k += 1
+        i = k
+
+
 def _symbol(name: str) -> str:
     return f"Symbol({name})"
 
@@ -139,7 +163,9 @@ def _collection_of(namespace: str, db: Any = None) -> str:
 def _injected(db: Any, message: str) -> bool:
     faults = getattr(db, "faults", None) if db is not None else None
     rules = getattr(faults, "_rules", ()) if faults is not None else ()
-    return "(injected fault)" in (message or "") or any(message in rule.log for rule in rules)
+    message = message or ""
+    return ("(injected fault)" in message or "'injected': True" in message
+            or any(logged and logged in message for rule in rules for logged in rule.log))
 
 
 class _RunDiagnosis:
@@ -187,6 +213,7 @@ class _RunDiagnosis:
 
     def add(self, code: str, severity: str, explanation: str, fix: str, *, sync: str | None = None,
             request: str | None = None, evidence: str | None = None, **extra: Any) -> None:
+        explanation = strip_full_error(explanation)
         if not self.reveal:
             explanation, fix = mask_text(explanation, False), mask_text(fix, False)
             evidence = mask_text(evidence, False) if evidence else evidence
@@ -621,15 +648,23 @@ class _RunDiagnosis:
                          if f"{a['concept']}.{a['action']}" == f.get("action") and a.get("called_from")]
             if elsewhere:
                 note = f" `{f.get('action')}` ran in another flow (called from a `where`: F14), so this flow never sees it."
+        failed_output = (ran.get(f.get("action")) or {}).get("output")
+        if note.startswith(" An output pattern"):
+            fix = (f"Split `{best.sync}` into a success sync `{{{', '.join(k for k in out if k != 'error')}}}` and an "
+                   "error sync `{error}`.")
+        elif f.get("reason") == "output_absent" and isinstance(failed_output, dict) and "error" in failed_output:
+            fix = (f"`{f.get('action')}` returned `{{error}}` and no sync answers that: add one — when "
+                   f"`[Requesting.request, {{path: '{path}'}}, {{request}}]` and `[{f.get('action')}, {{}}, {{error}}]`, "
+                   "then `Requesting.respond {request, error}`.")
+        else:
+            fix = (f"Make the output pattern of `{f.get('action')}` in `{best.sync}` name a key that action really "
+                   "returns (or `{}` if it returns nothing).")
         self.add(
             "F11", "error",
             f"{did}, but the response sync `{best.sync}` never matched: its `when` entry {f.get('pattern')} "
             f"`{_entry_text(pat)}` failed — {f.get('text') or f.get('reason')}.{note} Nothing responded, so the "
             "request timed out (504).",
-            (f"Split `{best.sync}` into a success sync `{{{', '.join(k for k in out if k != 'error')}}}` and an error "
-             "sync `{error}`." if note.startswith(" An output pattern") else
-             f"Make the output pattern of `{f.get('action')}` in `{best.sync}` name a key that action really returns"
-             f" (or `{{}}` if it returns nothing)."),
+            fix,
             sync=best.sync, request=ctx["request"], flow=ctx["flow"], key=f.get("key"), reason=f.get("reason"),
             evidence="; ".join(f"{ev.sync}: {(first_failure(ev) or {}).get('text')}" for ev in candidates if ev is not best)[:600] or None,
         )

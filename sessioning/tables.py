@@ -119,8 +119,13 @@ def read_collection(db: Any, name: str, *, projection: dict | None = None, progr
     return out
 
 
-def _arrow_frame(db: Any, name: str) -> pd.DataFrame | None:  # pragma: no cover - needs a real server
-    """``pymongoarrow.find_pandas_all`` on a real server, when pymongoarrow is installed."""
+def _arrow_records(db: Any, name: str, required: list[str], min_docs: int) -> list[dict] | None:  # pragma: no cover
+    """Documents pulled with pymongoarrow (real server only, when installed and the collection is large).
+
+    pymongoarrow infers one type per field and turns values of another type into nulls, which would
+    hide exactly the ObjectId/string mix-ups the tables look for: if a ``required`` field has nulls,
+    the pull is discarded and the caller falls back to plain pymongo batches.
+    """
     coll = _collection(db, name)
     if is_embedded(coll):
         return None
@@ -128,10 +133,22 @@ def _arrow_frame(db: Any, name: str) -> pd.DataFrame | None:  # pragma: no cover
         from pymongoarrow.api import find_pandas_all
     except ImportError:
         return None
+    target = unwrap(coll)
     try:
-        return find_pandas_all(unwrap(coll), {})
-    except Exception:  # noqa: BLE001 - mixed types and the like: fall back to plain pymongo
+        if target.estimated_document_count() < min_docs:
+            return None
+        df = find_pandas_all(target, {})
+    except Exception:  # noqa: BLE001 - anything pymongoarrow cannot read: plain pymongo instead
         return None
+    if any(col not in df.columns or df[col].isna().any() for col in required):
+        return None
+    from bson import ObjectId
+
+    def value(v: Any) -> Any:
+        return ObjectId(v) if isinstance(v, (bytes, bytearray)) and len(v) == 12 else v
+
+    return [{k: value(v) for k, v in row.items() if v is not None and v == v}
+            for row in df.to_dict("records")]
 
 
 def id_kind(value: Any) -> str:
@@ -170,7 +187,8 @@ def mask_doc(doc: Any, collection: str | None = None, reveal: bool | None = None
 # -- sessions -----------------------------------------------------------------------------------------
 def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field: str = "user",
                    users_collection: str | None = "UserAuthentication.users", reveal: bool | None = None,
-                   progress: bool | None = None, *, username_field: str = "username") -> pd.DataFrame:
+                   progress: bool | None = None, *, username_field: str = "username",
+                   arrow: bool | None = None) -> pd.DataFrame:
     """One row per session, joined to its user.
 
     Columns: ``session`` (masked unless ``reveal``), ``user``, ``username``, ``created`` (UTC, from the
@@ -179,9 +197,17 @@ def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field:
     sessions the user holds), ``several_sessions``, ``id_not_string`` (the session id or user id is
     not a string — an ObjectId never equals the string ids in frames), then any other fields.
     ``users_collection=None`` skips the join (``user_exists`` is then NA).
+
+    On the embedded database the store is read directly (100,000 sessions in well under a second).
+    On a real server, ``arrow=None`` uses pymongoarrow for collections of 50,000 documents or more
+    when it is installed (``True``: always, ``False``: never), else pymongo batches with a progress bar.
     """
     reveal = _reveal(reveal)
-    docs = read_collection(db, collection, progress=progress, desc=f"reading {collection}")
+    docs = None
+    if arrow is not False:
+        docs = _arrow_records(db, collection, ["_id", user_field], 0 if arrow else 50_000)
+    if docs is None:
+        docs = read_collection(db, collection, progress=progress, desc=f"reading {collection}")
     users: dict[Any, Any] | None = None
     if users_collection:
         users = {}

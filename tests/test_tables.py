@@ -255,3 +255,29 @@ def test_step_diff_shows_before_and_after_of_one_step(app):
     with pytest.raises(KeyError):
         step_diff(app, 10**9)
     assert step_diff(app, int(trace_table(app).query("action == 'UserAuthentication.authenticate'")["seq"].iloc[0])).empty
+
+
+class _FakeServerCollection:
+    """Stands in for a pymongo collection on a real server: only find() and a count."""
+
+    def __init__(self, docs):
+        self.docs = docs
+        self.batch_sizes = []
+
+    def estimated_document_count(self):
+        return len(self.docs)
+
+    def find(self, filter=None, projection=None, batch_size=0):  # noqa: A002
+        self.batch_sizes.append(batch_size)
+        return iter([dict(d) for d in self.docs])
+
+
+def test_a_real_server_is_read_in_pymongo_batches():
+    user = freshID()
+    sessions = _FakeServerCollection([{"_id": freshID(), "user": user}, {"_id": ObjectId(), "user": user}])
+    users = _FakeServerCollection([{"_id": user, "username": "u"}])
+    db = {"Sessioning.sessions": sessions, "UserAuthentication.users": users}
+    df = sessions_table(db, arrow=False)
+    assert len(df) == 2 and df["user_exists"].all() and int(df["id_not_string"].sum()) == 1
+    assert sessions.batch_sizes == [10_000]
+    assert len(sessions_table(db)) == 2  # pymongoarrow is not installed: plain batches
