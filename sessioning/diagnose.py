@@ -565,10 +565,18 @@ class _RunDiagnosis:
                    "trailing slash, never the `/api` prefix. Raising REQUESTING_TIMEOUT will not help.")
         else:
             fix = f"Make the `when` pattern of `{best.sync}` agree with the request body. Raising REQUESTING_TIMEOUT will not help."
+        closest = f"Closest: `{best.sync}` — {f.get('text') or 'its pattern did not match'}."
+        if score(best) < 1.6 and f.get("key") == "path":  # nothing resembles this path
+            known = sorted({str((first_failure(ev) or {}).get("expected")) for ev in evs
+                            if (first_failure(ev) or {}).get("key") == "path"})
+            closest = (f"No sync handles this path at all (the syncs expect {', '.join(map(repr, known))}); a passthrough "
+                       f"route or an unregistered sync file (F21) are the usual reasons. {closest}")
+            fix = (f"Write a request sync for {path!r}, or register the sync file that has it (only `*.sync.ts` files "
+                   "are picked up; re-run `deno run build`). Raising REQUESTING_TIMEOUT will not help.")
         self.add(
             "F10", "error",
             f"No request sync matched '{path}', so nothing ran and nothing responded (504 after the timeout). "
-            f"Closest: `{best.sync}` — {f.get('text') or 'its pattern did not match'}.",
+            f"{closest}",
             fix, sync=best.sync, request=ctx["request"], evidence="; ".join(others) or None, flow=ctx["flow"],
             key=f.get("key"), reason=f.get("reason"), expected=f.get("expected"), actual=f.get("actual"),
         )

@@ -529,3 +529,13 @@ def test_columns_and_order():
     sev = list(df["severity"])
     assert sev == sorted(sev, key=["error", "warning", "info"].index)
     assert diagnose().empty
+
+
+def test_f10_path_no_sync_handles():
+    app = make_app(fast_hash=True, syncs="correct")
+    r = app.request("/nowhere", x=1)
+    assert r.status == 504
+    f = only(diagnose(app), "F10")
+    assert "No sync handles this path at all" in f["explanation"]
+    assert "'/login'" in f["explanation"] and "'/logout'" in f["explanation"]
+    assert "Write a request sync for '/nowhere'" in f["fix"]
