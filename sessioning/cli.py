@@ -59,6 +59,7 @@ class _Run:
         self.sources: list[dict[str, Any]] = []
         self.problems: list[str] = []
         self.notes: list[str] = []
+        self.sync_files: Any = None
 
 
 def _check_log(run: _Run, path: str, progress: bool | None) -> None:
@@ -93,6 +94,7 @@ def _check_syncs(run: _Run, path: str) -> None:
     run.sources.append({"kind": "syncs", "source": sf.root, "files": len(sf.files), "syncs": len(sf.defs),
                         "engine_version": sf.engine_version})
     run.findings.extend(sf.findings())
+    run.sync_files = sf
 
 
 def _check_db(run: _Run, uri: str | None, env_file: str | None, db_name: str | None) -> None:
@@ -233,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_log(run, path, progress)
         if syncs:
             _check_syncs(run, syncs)
+        if run.sync_files is not None and args.log:  # name the syncs behind what the log shows
+            from sessioning.readers.syncfiles import correlate
+
+            run.findings = correlate(run.findings, run.sync_files)
         if args.env or args.uri:
             _check_db(run, args.uri, args.env, args.db_name)
         min_rank = SEVERITIES.index(args.min_severity)

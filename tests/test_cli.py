@@ -149,3 +149,10 @@ def test_python_dash_m_entry_point():
     assert json.loads(r.stdout)["findings"][0]["code"] == "F16"
     r = subprocess.run([sys.executable, "-m", "sessioning"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 2 and "usage" in r.stderr
+
+
+def test_log_and_syncs_together_are_correlated(capsys):
+    code, out, _ = run(capsys, str(APP), "--log", str(LOGS / "api_prefix_timeout.log"), "--json")
+    data = json.loads(out)
+    f10 = [f for f in data["findings"] if f["code"] == "F10"]
+    assert len(f10) == 4 and all(f["extra"].get("correlated") for f in f10)

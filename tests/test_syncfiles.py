@@ -241,3 +241,34 @@ def test_missing_and_empty_paths(tmp_path):
         read_syncs(tmp_path / "nope")
     with pytest.raises(SyncReadError):
         read_syncs(tmp_path)
+
+
+# ---------------------------------------------------------------- log ↔ sync files
+
+
+def test_correlate_names_the_cause_of_each_timeout(app):
+    from sessioning.readers.logs import read_log
+    from sessioning.readers.syncfiles import correlate
+
+    log = read_log(APP.parent / "logs" / "api_prefix_timeout.log")
+    found = {f.extra["path"]: f for f in correlate(log.findings(), app) if f.code == "F10"}
+    assert found["/posts/list"].sync == "ListPosts" and "drop the prefix" in found["/posts/list"].explanation
+    assert "`where` removed every frame" in found["/posts/create"].explanation
+    assert "also needs `session`" in found["/posts/mine"].explanation
+    assert "app.syncs.ts" in found["/health"].explanation and found["/health"].sync == "Health"
+
+
+def test_correlate_f1_names_the_sync(app):
+    from sessioning.readers.logs import read_log
+    from sessioning.readers.syncfiles import correlate
+
+    log = read_log(APP.parent / "logs" / "missing_binding_session.log")
+    (f,) = correlate(log.findings(), app)
+    assert f.code == "F1" and f.sync == "AuthenticateAndCreate" and "auth.sync.ts:69" in f.explanation
+
+
+def test_correlate_leaves_other_findings_alone(app):
+    from sessioning.readers.syncfiles import correlate
+
+    fs = app.findings()
+    assert correlate(fs, app) == fs

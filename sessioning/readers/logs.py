@@ -1243,7 +1243,7 @@ def _error_finding(log: ServerLog, e: _ErrorRow, code: str, var: str | None, n: 
     req = r.rid if r else None
     sync, sfile = _stack_sync(e.stack)
     file, line_no = (sfile.rsplit(":", 1)[0], int(sfile.rsplit(":", 1)[1])) if sfile else (None, None)
-    extra = {"requests": reqs[:20], "count": n}
+    extra = {"requests": reqs[:20], "count": n, "path": path}
     where = f"Request {_q(path)}{_times(n)}"
     if code == "F1" and var == "session":
         expl = (f"{where}: `{last}` succeeded, then `Missing binding: Symbol(session)` was thrown and no "
@@ -1363,12 +1363,13 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
     where = f"Request {_q(path)}{_times(n)}"
     no_raise = " Raising REQUESTING_TIMEOUT does not help: the timeout only fires when nothing responded."
     sync = None
+    body_keys: list[str] | None = None
+    if r is not None and r.input_ix >= 0:
+        v = log.action_input(r.input_ix)
+        if isinstance(v, dict):
+            body_keys = [str(k) for k in v if k != "path"]
     if code == "F10":
-        keys = ""
-        if r is not None and r.input_ix >= 0:
-            v = log.action_input(r.input_ix)
-            if isinstance(v, dict):
-                keys = " (body keys: " + ", ".join(str(k) for k in v if k != "path") + ")"
+        keys = " (body keys: " + ", ".join(body_keys) + ")" if body_keys is not None else ""
         if path and path.startswith("/api/"):
             keys += (f". The path received was `{path}`: the client called `/api{path}`, so the `/api` base is "
                      "in the URL twice")
@@ -1405,7 +1406,8 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
                    "(see the actions table) and make them agree.")
     return Finding(code=code, severity="error", explanation=expl, fix=fix, sync=sync,
                    request=r.rid if r else None, source="log", line=e.line, evidence=ev,
-                   extra={"requests": reqs[:20], "count": n})
+                   extra={"requests": reqs[:20], "count": n, "path": path, "body_keys": body_keys,
+                          "last_action": r.last_action if r else None})
 
 
 def build_log_findings(log: ServerLog) -> list[Finding]:
@@ -1442,7 +1444,7 @@ def build_log_findings(log: ServerLog) -> list[Finding]:
             fix=("Give the success sync's `when` a success output key (e.g. `{ user }` instead of `{}`) so "
                  "exactly one response sync matches each outcome."),
             evidence=f"first: {first[:300]}\nlast: {last[:300]}",
-            extra={"requests": [x.rid for x in rs[:20]], "count": len(rs)}))
+            extra={"requests": [x.rid for x in rs[:20]], "count": len(rs), "path": path}))
     # F14: actions returning arrays
     arrays: dict[int, list[int]] = {}
     for i, k in enumerate(log._a_kind):

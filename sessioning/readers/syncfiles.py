@@ -22,7 +22,7 @@ import pandas as pd
 
 from sessioning.findings import Finding, findings_frame
 
-__all__ = ["SyncReadError", "SyncFiles", "SyncDef", "Pattern", "WhereQuery", "read_syncs"]
+__all__ = ["SyncReadError", "SyncFiles", "SyncDef", "Pattern", "WhereQuery", "read_syncs", "correlate"]
 
 
 class SyncReadError(ValueError):
@@ -762,3 +762,79 @@ def read_syncs(path: str | os.PathLike[str]) -> SyncFiles:
                 fix=f"Rename it to `{base}.sync.ts` and run `deno run build`.",
                 extra={"syncs": [d.name for d in fr.syncs]}))
     return SyncFiles(str(root), [str(f) for f in files], defs, file_findings, _engine_version(root))
+
+
+# ---------------------------------------------------------------- log ↔ sync files
+
+
+def _near(a: str, b: str) -> bool:
+    return a != b and a.lower().rstrip("/") == b.lower().rstrip("/")
+
+
+def correlate(log_findings: list[Finding], sync_files: SyncFiles) -> list[Finding]:
+    """Log findings with the app's sync files in mind: name the sync behind an error and say
+    why a request timed out (no sync for the path, a `/api` prefix, a missing key, an
+    unregistered file, or a `where` that emptied the frames). Other findings pass through."""
+    import dataclasses
+
+    by_path: dict[str, list[SyncDef]] = {}
+    for d in sync_files.defs:
+        p = _request_path(d)
+        if p is not None:
+            by_path.setdefault(p, []).append(d)
+    located = {(f.sync, f.code): f for f in sync_files.findings() if f.sync}
+    out = []
+    for f in log_findings:
+        path = f.extra.get("path") if f.source == "log" else None
+        if not path:
+            out.append(f)
+            continue
+        cands = by_path.get(path, [])
+        reg = [d for d in cands if d.registered]
+        note, sync = None, None
+        if f.code in ("F1", "F3") and any((d.name, f.code) in located for d in cands):
+            d = next(d for d in cands if (d.name, f.code) in located)
+            sf = located[(d.name, f.code)]
+            note, sync = f"In your sync files this is `{d.name}` ({sf.file}:{sf.line}).", d.name
+        elif f.code == "F10":
+            prefixed = by_path.get("/api" + path, [])
+            near = [(p, ds) for p, ds in by_path.items() if _near(p, path)]
+            if not cands and prefixed:
+                d = prefixed[0]
+                note, sync = (f"`{d.name}` ({d.file}:{d.line}) matches `/api{path}`: Requesting strips `/api`, "
+                              "so drop the prefix."), d.name
+            elif not cands and near:
+                p, ds = near[0]
+                note, sync = (f"`{ds[0].name}` ({ds[0].file}:{ds[0].line}) matches `{p}`: case and trailing "
+                              "slashes must match exactly."), ds[0].name
+            elif cands and not reg:
+                d = cands[0]
+                note, sync = (f"`{d.name}` matches it but sits in `{d.file}`, which is not named `*.sync.ts`, so it "
+                              "is never registered (F21)."), d.name
+            elif not cands:
+                note = f"No sync in your sync files matches `path: \"{path}\"`: add a request sync for it."
+            else:
+                body = f.extra.get("body_keys")
+                for d in reg:
+                    req = next(p for p in d.when if p.action == "Requesting.request")
+                    missing = [k for k in (req.input or {}) if k not in ("path", "...")
+                               and body is not None and k not in body]
+                    if missing:
+                        note, sync = (f"`{d.name}` ({d.file}:{d.line}) also needs "
+                                      f"{', '.join(f'`{k}`' for k in missing)}, which the request did not send — a "
+                                      "missing key means no match, not an error."), d.name
+                        break
+                else:
+                    with_where = [d for d in reg if d.has_where]
+                    if with_where:
+                        d = with_where[0]
+                        note, sync = (f"`{d.name}` ({d.file}:{d.line}) matches the path and keys, so its `where` "
+                                      "removed every frame (e.g. `_getUser` found no user for this session) and "
+                                      "nothing ran."), d.name
+        elif f.code in ("F11", "F12", "F2", "F4", "F16") and reg:
+            note = f"Syncs for `{path}`: " + ", ".join(f"`{d.name}` ({d.file}:{d.line})" for d in reg[:6]) + "."
+        if note:
+            f = dataclasses.replace(f, explanation=f"{f.explanation} {note}", sync=f.sync or sync,
+                                    extra={**f.extra, "correlated": True})
+        out.append(f)
+    return out
