@@ -39,7 +39,7 @@ def write_log(path: Path, megabytes: int) -> int:
             rid, user, sess = _v7(3 * n), _v7(3 * n + 1), _v7(3 * n + 2)
             ts = f"2025-11-08T04:{(n // 60) % 60:02d}:{n % 60:02d}.808402217Z " if n % 2 else ""
             kind = n % 10
-            lines = [f"[Requesting] Received request for path: /auth/login"]
+            lines = ["[Requesting] Received request for path: /auth/login"]
             lines.append(f"Requesting.request {{ username: 'user{n}', password: 'pw-{n}-secret', path: '/auth/login' }}"
                          f" => {{ request: '{rid}' }}")
             lines.append(f"UserAuthentication.login {{ username: 'user{n}', password: 'pw-{n}-secret' }}"
@@ -148,6 +148,9 @@ def main() -> None:
         t0 = time.perf_counter()
         req = log.requests
         print(f"requests table: {len(req)} rows in {time.perf_counter() - t0:.2f} s")
+        t0 = time.perf_counter()
+        acts = log.actions_frame(limit=50_000)
+        print(f"actions table (lazy parse): first {len(acts)} rows in {time.perf_counter() - t0:.2f} s")
 
         n = write_syncs(tmpd / "app", args.syncs)
         t0 = time.perf_counter()
