@@ -35,6 +35,9 @@ from .masking import mask_id, mask_secrets, mask_value
 __all__ = ["FlowStepper", "LoginPanel", "SyncPicker"]
 
 _MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
+_PANE = "line-height: 1.45; font-size: 13px; margin-bottom: 8px;"
+_TABLE = "border-collapse: collapse; margin: 2px 0 6px 0;"
+_TD = "padding: 1px 10px 1px 0; vertical-align: top;"
 
 
 # -- reading a run ----------------------------------------------------------------------------------
@@ -133,6 +136,14 @@ def _steps(run: Run, engine: Engine | None, flow: Any) -> list[dict[str, Any]]:
     return steps
 
 
+def _indent(step: dict[str, Any]) -> str:
+    """Nesting shown in the step list: an action called by a sync sits under the action that caused it."""
+    if step["kind"] == "answer":
+        return "⇒ "
+    depth = step["action"].get("depth", 0)
+    return "\u00a0\u00a0" * (depth - 1) + "↳ " if depth else ""
+
+
 def _tried_texts(evs: list, answer: bool = False) -> list[str]:
     """One line per sync tried; syncs for other request paths are counted, not listed."""
     out, other_paths, seen = [], 0, set()
@@ -227,8 +238,7 @@ class FlowStepper(w.VBox):
         ``"new"`` (the first step of the latest flow)."""
         old = self.index
         self.steps = _steps(self.run, self.engine, self.flow)
-        options = [(f"{i + 1:>2}. {'  ' * s['action'].get('depth', 0) if s['kind'] == 'action' else '→ '}{s['label']}", i)
-                   for i, s in enumerate(self.steps)]
+        options = [(f"{i + 1:>2}. {_indent(s)}{s['label']}", i) for i, s in enumerate(self.steps)]
         self.steps_list.options = options  # resets the value, which re-renders
         if not self.steps:
             self.steps_list.value = None
@@ -323,30 +333,34 @@ class FlowStepper(w.VBox):
             status = "#2e7d32" if step["log"].response["status"] == 200 else "#c62828"
         lines = "".join(f"<div style='{_MONO} white-space: pre-wrap'>{e(line)}</div>" for line in f["lines"])
         sync = f"<div style='color: #555; margin-top: 4px'>{e(f['sync'])}</div>" if f["sync"] else ""
-        self.action_pane.value = (f"<div style='border-left: 4px solid {status or '#999'}; padding-left: 8px'>"
+        self.action_pane.value = (f"<div style='{_PANE} border-left: 4px solid {status or '#999'}; padding-left: 8px'>"
                                   f"<b>Action</b>{lines}{sync}</div>")
         frames = ""
         for i, rows in enumerate(f["frames"]):
             cells = "".join(
-                f"<tr><td><code>{e(n)}</code></td><td style='{_MONO}'>{e(_short(v, 60))}</td></tr>" if bound else
-                f"<tr style='background: #fde8e8'><td><code>{e(n)}</code></td><td><i>unbound</i></td></tr>"
+                f"<tr><td style='{_TD}'><code>{e(n)}</code></td><td style='{_TD} {_MONO}'>{e(_short(v, 60))}</td></tr>"
+                if bound else
+                f"<tr style='background: #fde8e8'><td style='{_TD}'><code>{e(n)}</code></td>"
+                f"<td style='{_TD} color: #c62828'><i>unbound</i></td></tr>"
                 for n, v, bound in rows)
-            frames += f"<div>frame {i + 1}</div><table>{cells}</table>"
+            frames += f"<div style='color: #555'>frame {i + 1}</div><table style='{_TABLE}'>{cells}</table>"
         if f["frames"]:
             frames = f"<b>Frames of {e(f.get('frames_of') or '')}</b>{frames}"
-        tried = "".join(f"<li style='{_MONO}'>{e(t)}</li>" for t in f["tried"])
+        tried = "".join(f"<li style='{_MONO} list-style: none'>{e(t)}</li>" for t in f["tried"])
         if tried:
-            frames += f"<b>Syncs tried</b><ul style='margin: 2px 0'>{tried}</ul>"
-        self.frames_pane.value = frames
+            frames += f"<b>Syncs tried</b><ul style='margin: 2px 0; padding-left: 18px'>{tried}</ul>"
+        self.frames_pane.value = f"<div style='{_PANE}'>{frames}</div>"
         if f["diff"]:
-            rows = "".join(f"<tr><td>{e(op)}</td><td>{e(coll)}</td><td style='{_MONO}'>{e(str(_id))}</td>"
-                           f"<td><code>{e(key)}</code></td><td style='{_MONO} color: #c62828'>{e(_short(b, 50))}</td>"
-                           f"<td style='{_MONO} color: #2e7d32'>{e(_short(a, 50))}</td></tr>"
+            rows = "".join(f"<tr><td style='{_TD}'>{e(op)}</td><td style='{_TD}'>{e(coll)}</td>"
+                           f"<td style='{_TD} {_MONO}'>{e(str(_id))}</td><td style='{_TD}'><code>{e(key)}</code></td>"
+                           f"<td style='{_TD} {_MONO} color: #c62828'>{e(_short(b, 50))}</td>"
+                           f"<td style='{_TD} {_MONO} color: #2e7d32'>{e(_short(a, 50))}</td></tr>"
                            for op, coll, _id, key, b, a in f["diff"])
-            self.diff_pane.value = ("<b>Database diff</b><table><tr><th>op</th><th>collection</th><th>_id</th>"
-                                    f"<th>field</th><th>before</th><th>after</th></tr>{rows}</table>")
+            head = "".join(f"<th style='{_TD} text-align: left'>{h}</th>" for h in ("op", "collection", "_id", "field", "before", "after"))
+            self.diff_pane.value = (f"<div style='{_PANE}'><b>Database diff</b><table style='{_TABLE}'><tr>{head}</tr>"
+                                    f"{rows}</table></div>")
         else:
-            self.diff_pane.value = "<b>Database diff</b><div style='color: #555'>no writes in this step</div>"
+            self.diff_pane.value = f"<div style='{_PANE}'><b>Database diff</b><div style='color: #555'>no writes in this step</div></div>"
 
     def __repr__(self) -> str:
         step = self.current
@@ -412,6 +426,7 @@ class LoginPanel(w.HBox):
         response = self._request("/login", username=self.username.value, password=self.password.value)
         if response.ok and isinstance(response.body, dict) and "session" in response.body:
             self.session = response.body["session"]
+            self._render()
         return response
 
     def me(self) -> Response:
@@ -421,6 +436,7 @@ class LoginPanel(w.HBox):
         response = self._request("/logout", session=self.session)
         if response.ok and isinstance(response.body, dict) and "error" not in response.body:
             self.session = None
+            self._render()
         return response
 
     def _request(self, path: str, **body: Any) -> Response:
@@ -458,7 +474,7 @@ class LoginPanel(w.HBox):
             self.status.value = f"<div style='{_MONO} color: {color}'>{e(self._line(path, r))}</div>"
         else:
             self.status.value = "<div style='color: #555'>no requests yet</div>"
-        items = "".join(f"<li style='{_MONO}'>{e(self._line(p, r))}</li>" for p, r in self.responses[-8:])
+        items = "".join(f"<li style='{_MONO} line-height: 1.45'>{e(self._line(p, r))}</li>" for p, r in self.responses[-8:])
         self.trace_pane.value = f"<b>Requests</b><ol start='{max(1, len(self.responses) - 7)}'>{items}</ol>" if items else ""
         table = self.sessions()
         held = e(mask_id(self.session)) if self.session else "none"

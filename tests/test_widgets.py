@@ -86,6 +86,7 @@ def test_login_panel_clicks_refresh_trace_sessions_and_stepper():
         panel.register_button.click()
         panel.login_button.click()
     assert panel.session is not None and len(panel.sessions()) == 1
+    assert "session held: <code>none" not in panel.sessions_pane.value
     assert stepper.current["label"] == "Requesting.request"  # the first step of the new flow
     assert stepper.steps[-1]["label"] == "answer 200"
     with console.quiet():
@@ -94,6 +95,7 @@ def test_login_panel_clicks_refresh_trace_sessions_and_stepper():
     with console.quiet():
         panel.logout_button.click()
     assert panel.session is None and len(panel.sessions()) == 0
+    assert "session held: <code>none</code>" in panel.sessions_pane.value
     assert repr(panel) == "LoginPanel(syncs='correct', 4 requests, 0 sessions, session held: no)"
     assert "POST /api/logout → 200" in panel.trace_pane.value
 
