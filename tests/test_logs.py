@@ -416,3 +416,22 @@ def test_passthrough_error_with_stack_and_error_object():
     assert log.unknown_lines["count"] == 0
     (f,) = log.findings()
     assert f.code == "F16" and "E11000" in f.explanation
+
+
+def test_f21_missing_generated_barrel():
+    log = read_log('error: Module not found "file:///opt/render/project/src/src/concepts/concepts.ts".\n'
+                   "    at file:///opt/render/project/src/src/main.ts:1:8\n")
+    f = one(log, "F21")
+    assert "deno run build" in f.fix and f.severity == "error"
+
+
+def test_f21_v1_failed_to_load_syncs():
+    log = read_log("Registering synchronizations from: /app/src/syncs\n"
+                   "  -> ERROR: Failed to load syncs from /app/src/syncs/auth.sync.ts:\n"
+                   "SyntaxError: Unexpected token '}'\n")
+    assert one(log, "F21").code == "F21" and log.engine_version == "v1"
+
+
+def test_app_tagged_lines_are_counted_separately():
+    log = read_log("[Posting.create] inserting post 1\n[Likes] liked\n")
+    assert log.app_lines == 2 and log.unknown_lines["count"] == 0
