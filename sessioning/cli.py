@@ -146,17 +146,34 @@ def _source_line(s: dict[str, Any]) -> str:
     return f"db     {s['source']}: {s['findings']} findings"
 
 
+def _cell(text: str | None, n: int) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def print_table(run: _Run, findings: list[Finding], out: TextIO) -> None:
-    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    """Sources, then a one-line-per-finding table, then each finding's explanation and fix."""
+    width = max(80, min(shutil.get_terminal_size((120, 24)).columns, 140))
     for s in run.sources:
         print(_source_line(s), file=out)
     if run.sources:
         print(file=out)
     if not findings:
         print("No findings.", file=out)
+    else:
+        rows = [(str(i), f.severity, f.code, _where(f), f.sync or (f.request or ""), f.title)
+                for i, f in enumerate(findings, 1)]
+        heads = ("#", "severity", "code", "where", "sync / request", "problem")
+        caps = (4, 8, 10, 24, 24, max(24, width - 82))
+        widths = [min(cap, max(len(h), *(len(r[i]) for r in rows))) for i, (h, cap) in enumerate(zip(heads, caps))]
+        print("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip(), file=out)
+        print("  ".join("-" * w for w in widths), file=out)
+        for r in rows:
+            print("  ".join(_cell(c, w).ljust(w) for c, w in zip(r, widths)).rstrip(), file=out)
+        print(file=out)
     wrap = textwrap.TextWrapper(width=width, initial_indent="    ", subsequent_indent="    ")
-    for f in findings:
-        head = f"{f.severity.upper():7} {f.code:10} {_where(f)}"
+    for i, f in enumerate(findings, 1):
+        head = f"[{i}] {f.severity.upper()} {f.code}  {_where(f)}"
         if f.sync:
             head += f"  sync {f.sync}"
         if f.request:
@@ -166,7 +183,7 @@ def print_table(run: _Run, findings: list[Finding], out: TextIO) -> None:
         print(wrap.fill("fix: " + f.fix), file=out)
         if f.evidence:
             for ln in f.evidence.splitlines()[:4]:
-                print("    | " + (ln if len(ln) <= width - 6 else ln[: width - 7] + "…"), file=out)
+                print("    | " + _cell(ln, width - 6), file=out)
         print(file=out)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.", file=out)
@@ -228,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("sessioning doctor: error: nothing to check: give --log FILE, --syncs DIR, an app directory, "
               "--env FILE or --uri URI", file=sys.stderr)
         return EXIT_USAGE
+    for stream in (sys.stdout, sys.stderr):  # a cp1252/ASCII console must not crash on "…" or "•"
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
     run = _Run()
     progress = False if args.no_progress or args.json else None
     with reveal_secrets(args.show_secrets):
@@ -243,10 +266,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_db(run, args.uri, args.env, args.db_name)
         min_rank = SEVERITIES.index(args.min_severity)
         shown = [f for f in _sort(run.findings) if SEVERITIES.index(f.severity) <= min_rank]
-        if args.json:
-            print(_to_json(run, shown))
-        else:
-            print_table(run, shown, sys.stdout)
+        try:
+            if args.json:
+                print(_to_json(run, shown))
+            else:
+                print_table(run, shown, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `sessioning doctor … | head`: stop quietly
+            try:
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+            except OSError:
+                pass
     for note in run.notes:
         print(f"sessioning doctor: note: {note}", file=sys.stderr)
     for prob in run.problems:

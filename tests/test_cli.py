@@ -27,7 +27,8 @@ def run(capsys, *argv):
 def test_log_with_errors_exits_1_and_prints_table(capsys):
     code, out, err = run(capsys, "doctor", "--log", str(LOGS / "missing_binding_session.log"))
     assert code == 1
-    assert "ERROR   F1" in out and "fix: Split it" in out and "1 error(s)" in out
+    assert "[1] ERROR F1" in out and "fix: Split it" in out and "1 error(s)" in out
+    assert "severity  code" in out  # the summary table
     assert "1234567890" not in out  # password masked in the evidence
     assert "Traceback" not in err
 
@@ -39,7 +40,7 @@ def test_clean_log_exits_0(capsys):
 
 def test_warnings_only_exit_0(capsys):
     code, out, _ = run(capsys, "--log", str(LOGS / "double_respond.log"))
-    assert code == 0 and "WARNING F12" in out
+    assert code == 0 and "WARNING F12" in out and "warning   F12" in out
 
 
 def test_syncs_json(capsys):
