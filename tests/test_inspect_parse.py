@@ -105,3 +105,21 @@ def test_to_jsonable():
     v = parse_inspect('{ [Symbol(flow)]: "f", d: 2025-09-29T00:00:00.000Z, f: [Function: x], u: undefined }')
     j = to_jsonable(v)
     assert j["Symbol(flow)"] == "f" and j["d"] == "2025-09-29T00:00:00Z" and j["u"] == "undefined"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ALPHABET = st.sampled_from(list("{}[]()'\"`:,=> \n\\abcXYZ019-._$*<>") + ["Symbol(", "[Object]", "Map(1)", "=>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_property_never_raises_on_inspect_like_noise(text):
+    parse_inspect(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_property_never_raises_on_any_text(text):
+    parse_inspect(text)

@@ -435,3 +435,35 @@ def test_f21_v1_failed_to_load_syncs():
 def test_app_tagged_lines_are_counted_separately():
     log = read_log("[Posting.create] inserting post 1\n[Likes] liked\n")
     assert log.app_lines == 2 and log.unknown_lines["count"] == 0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINES = st.sampled_from([
+    "", "Requesting.request { path: '/a' } => { request: 'r1' }", "Requesting.respond {", "  request: 'r1',",
+    "} => { request: 'r1' }", "[Requesting] Received request for path: /a",
+    "[Requesting] Error processing request: Missing binding: Symbol(session) in frame: [object Object]",
+    "[Requesting] Error processing request: Request r1 timed out after 10000ms", "Synchronizing action: {",
+    "  concept: \"RequestingConcept\",", "}", "]", "Matched `sync`: a.B with `when`: Frames(1) [",
+    "error: Uncaught (in promise) Error: Action bound _getUser is not instrumented.",
+    "    at X (file:///a/src/syncs/x.sync.ts:1:1)", "2025-11-08T04:48:24.808402217Z ", "garbage ' \" {",
+    "Foo.bar [ { a: 1 } ]", "[Sessioning.create] Attempting to insert session for user: u with ID: s",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINES, max_size=30), st.booleans())
+def test_property_any_mix_of_log_lines_is_read(lines, crlf):
+    text = ("\r\n" if crlf else "\n").join(lines)
+    log = read_log(text)
+    log.actions, log.requests, log.errors, log.sessions, log.findings_frame()  # noqa: B018
+    assert log.unknown_lines["count"] >= 0
+
+
+def test_verbose_concept_printed_as_instance():
+    log = read_log('Synchronizing action: {\n  concept: SessioningConcept {\n    sessions: Collection { s: [Object] }\n'
+                   '  },\n  id: "a",\n  action: [AsyncFunction: bound create],\n  input: { user: "u" },\n'
+                   '  synced: Map(0) {},\n  flow: "f",\n  output: { session: "s" }\n}\n')
+    row = log.actions.iloc[0]
+    assert (row["concept"], row["action"], row["flow"]) == ("Sessioning", "create", "f")

@@ -73,6 +73,7 @@ _SESS_OK = re.compile(rb"\[Sessioning\.create\] Successfully created session: (\
 _SESS_ERR = re.compile(rb"\[Sessioning\.create\] Error creating session for user (\S+?):?\s*(.*)")
 _APP_TAG = re.compile(rb"\[[\w$]+(?:\.[\w$]+)?\] ")
 _FLOW = re.compile(rb"\[Symbol\(flow\)\]: ['\"]([^'\"]+)['\"]")
+_CONCEPT_CLASS = re.compile(r"\bconcept: (?:\[class )?([A-Za-z_$][\w$]*)")
 _TIMEOUT_MSG = re.compile(r"Request (\S+) timed out after (\d+)ms")
 _INIT = re.compile(rb"Requesting concept initialized with a timeout of (\d+)ms")
 _UNVERIFIED = re.compile(rb"WARNING - UNVERIFIED ROUTE: (\S+)")
@@ -842,9 +843,10 @@ class _Reader:
         if not isinstance(rec, dict):
             self.log.truncated_entries += 1
             return
-        concept = str(rec.get("concept", "?"))
-        if isinstance(rec.get("concept"), dict):
-            concept = "?"
+        concept = rec.get("concept")
+        if not isinstance(concept, str):  # printed as an instance (`SessioningConcept { … }`): take the class
+            m = _CONCEPT_CLASS.search(text)
+            concept = m.group(1) if m else "?"
         concept = concept[:-7] if concept.endswith("Concept") and len(concept) > 7 else concept
         fn = rec.get("action")
         action = fn.name if isinstance(fn, JSFunction) else str(fn)
