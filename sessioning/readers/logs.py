@@ -1387,6 +1387,9 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
                      "in the URL twice")
         if r is not None and r.flow and not r.matched:
             seen = " VERBOSE shows no ``Matched `sync` `` line for its flow."
+        elif log.n_actions == 0:
+            seen = (" (This log has no TRACE lines, so it cannot show whether a later response sync failed "
+                    "instead, F11.)")
         else:
             seen = " After `Requesting.request` nothing ran."
         expl = (f"{where} timed out: no request sync matched it{keys}.{seen} The path literal must match exactly "
