@@ -227,6 +227,14 @@ class FlowStepper(w.VBox):
         if self.steps:
             self.steps_list.value = max(0, min(int(index), len(self.steps) - 1))
 
+    def request(self, path: str, body: dict | None = None, /, **inputs: Any) -> Response:
+        """Send a request through the live engine and move to the first step of its flow."""
+        if self.engine is None:
+            raise RuntimeError("this stepper shows a recorded run: load an App or Engine to send requests")
+        response = self.engine.request(path, body, **inputs)
+        self.refresh(to="new")
+        return response
+
     def load(self, source: Any, flow: Any = None) -> None:
         """Show another run (an App, Engine, Run or recorded trace)."""
         self.run, self.engine = _run_of(source)
@@ -504,7 +512,9 @@ UNKNOWN_SESSION = "019a0000-0000-7000-8000-000000000000"
 class SyncPicker(w.VBox):
     """Switch the app between sync variants on the same database, and try the same requests on each.
 
-    ``SyncPicker(db=None, value="correct", panel=None)``; set ``value`` (or click a toggle) to switch;
+    ``SyncPicker(db=None, value="correct", panel=None)``; with a :class:`LoginPanel` (and its stepper),
+    switching also points them at the new app, on the panel's database. Set ``value`` (or click a
+    toggle) to switch;
     ``app`` is the current app; ``try_button.click()`` (or ``try_requests()``) runs log in, /me, /me
     with an unknown session, log out with an unknown session, and log out, and fills ``results``.
     """
@@ -514,6 +524,8 @@ class SyncPicker(w.VBox):
         self.fast_hash = fast_hash
         self.panel = panel
         self.credentials = (username, password)
+        if db is None and panel is not None:
+            db = panel.app.db
         self.app = make_app(db, syncs=value, fast_hash=fast_hash)
         self.db = self.app.db
         self.results = pd.DataFrame()

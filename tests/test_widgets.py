@@ -132,3 +132,31 @@ def test_empty_run_is_harmless():
     stepper = FlowStepper(make_app(fast_hash=True))
     stepper.next_button.click()
     assert repr(stepper) == "FlowStepper(no steps)" and stepper.text().startswith("no steps yet")
+
+
+def test_picker_drives_panel_and_stepper_on_one_database():
+    app = make_app(fast_hash=True)
+    stepper = FlowStepper(app)
+    panel = LoginPanel(app, stepper=stepper)
+    with console.quiet():
+        panel.register_button.click()
+    picker = SyncPicker(panel=panel, value="one_then")
+    assert picker.db is app.db and panel.app is picker.app and stepper.engine is picker.app.engine
+    with console.quiet():
+        panel.login_button.click()
+    assert panel.responses[-1][1].status == 500 and stepper.steps[-1]["label"] == "answer 500"
+    picker.value = "correct"
+    with console.quiet():
+        panel.login_button.click()  # same user, same database, other syncs
+    assert panel.responses[-1][1].status == 200 and panel.session is not None
+    assert stepper.steps[-1]["label"] == "answer 200"
+
+
+def test_stepper_sends_requests_itself(app):
+    stepper = FlowStepper(app)
+    with console.quiet():
+        response = stepper.request("/me", session="not-a-session")
+    assert response.status == 200 and stepper.current["label"] == "Requesting.request"
+    assert stepper.steps[-1]["label"] == "answer 200"
+    with pytest.raises(RuntimeError):
+        FlowStepper(app.engine.run).request("/me")
