@@ -383,6 +383,8 @@ def test_repeated_errors_are_grouped():
     log = read_log(text)
     (f,) = log.findings()
     assert f.extra["count"] == 5 and len(f.extra["requests"]) == 5 and "(5 times)" in f.explanation
+    # the same user logging in again: each authenticate belongs to its own request, not the first one
+    assert log.actions.groupby("request").size().tolist() == [2] * 5
 
 
 def test_sessions_table_links_create_lines_to_requests():

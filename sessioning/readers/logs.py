@@ -629,7 +629,7 @@ class _Reader:
     def feed(self, raw: bytes, lineno: int, start: int, end: int) -> None:
         ts = None
         line = raw
-        if line[:1].isdigit() and len(line) > 19 and line[4:5] == b"-":
+        if 48 <= line[0] <= 57 and len(line) > 19 and line[4] == 45:  # a digit, then "-" at 4: a timestamp?
             m = _TS.match(line)
             if m:
                 ts = m.group(1).decode()
@@ -830,11 +830,13 @@ class _Reader:
                 r.last_ix = len(self.log._a_line)
                 r.end_line, r.end_ts = lineno, ts
                 self._close(rix)
+        # the quoted input values attribute this action; input and output values, once registered,
+        # attribute later actions that reuse them (authenticate's user id → Sessioning.create)
         toks = _TOKEN1.findall(inp)
         if rix < 0:
             rix, attr = self._attribute(toks)
         if rix >= 0:
-            self._register_tokens(rix, toks, out)
+            self._register_tokens(rix, toks + _TOKEN1.findall(out) if out else toks)
         self._store(name_ix, rix, kind, attr, lineno, start, end, 0)
 
     def _verbose_action(self, p: _Pending, end: int) -> None:
@@ -943,27 +945,36 @@ class _Reader:
         return rix
 
     def _attribute(self, toks: list[bytes]) -> tuple[int, int]:
-        best = -1
+        """The request an action belongs to: one still open that owns one of its input values (an id
+        decides), else the open request whose cascade is running, else a closed owner (an action after
+        the respond), else none (a passthrough call)."""
+        reqs = self.log._reqs
         get = self.token_owner.get
+        best = closed = -1
         for tok in toks:
             owner = get(tok)
-            if owner is not None and tok[:1] != b"/":
-                if len(tok) == 36 and _UUID.match(tok):  # an id is decisive
+            if owner is None or tok[:1] == b"/":
+                continue
+            if reqs[owner].open:
+                if len(tok) == 36 and _UUID.match(tok):
                     return owner, _ATTR_VALUE
                 if best < 0:
                     best = owner
+            elif closed < 0:
+                closed = owner
         if best >= 0:
             return best, _ATTR_VALUE
-        # pre-order walk: the request whose cascade is running; none open → a passthrough call
         cur = self._current_open()
-        return (cur, _ATTR_ORDER) if cur is not None else (-1, _ATTR_NONE)
+        if cur is not None:
+            return cur, _ATTR_ORDER
+        return (closed, _ATTR_VALUE) if closed >= 0 else (-1, _ATTR_NONE)
 
-    def _register_tokens(self, rix: int, toks: list[bytes], out: bytes) -> None:
+    def _register_tokens(self, rix: int, toks: list[bytes]) -> None:
         r = self.log._reqs[rix]
         room = 64 - len(r.tokens)
         if room <= 0:
             return
-        toks = (toks + _TOKEN1.findall(out))[:room]
+        toks = toks[:room]
         if toks:  # dict.update with fromkeys: one C call instead of a Python loop
             self.token_owner.update(dict.fromkeys(toks, rix))
             r.tokens = r.tokens + toks if r.tokens else toks
