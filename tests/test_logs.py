@@ -469,3 +469,18 @@ def test_verbose_concept_printed_as_instance():
                    '  synced: Map(0) {},\n  flow: "f",\n  output: { session: "s" }\n}\n')
     row = log.actions.iloc[0]
     assert (row["concept"], row["action"], row["flow"]) == ("Sessioning", "create", "f")
+
+
+def test_multiline_entry_with_trimmed_indentation():
+    text = (LOGS / "trace_login_success.log").read_text()
+    dedented = "\n".join(ln.lstrip() for ln in text.splitlines())
+    log = read_log(dedented)
+    assert log.truncated_entries == 0
+    assert list(log.requests["outcome"]) == ["responded", "responded"]
+    assert log.actions.iloc[-1]["input"]["results"][0]["content"] == "hello => world"
+
+
+def test_error_after_truncated_entry_is_not_swallowed():
+    log = read_log("Requesting.respond {\nrequest: 'r1',\n"
+                   "error: Uncaught (in promise) Error: Action bound _getUser is not instrumented.\n")
+    assert log.truncated_entries == 1 and [f.code for f in log.findings()] == ["F7"]

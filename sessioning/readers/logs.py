@@ -71,6 +71,8 @@ _THEN = re.compile(rb"([\w$.]+): THEN (\[[^\]]*\])(?: AsyncFunction| Function)? 
 _SESS_TRY = re.compile(rb"\[Sessioning\.create\] Attempting to insert session for user: (\S+) with ID: (\S+)")
 _SESS_OK = re.compile(rb"\[Sessioning\.create\] Successfully created session: (\S+)")
 _SESS_ERR = re.compile(rb"\[Sessioning\.create\] Error creating session for user (\S+?):?\s*(.*)")
+_CONT = re.compile(rb"(?:[A-Za-z_$][\w$]*|'[^']*'|\"[^\"]*\"|\[Symbol\([^)]*\)\]): "
+                   rb"(?:['\"`\[{\d-]|undefined|null|true|false|Map\(|Set\(|Frames\(|new |ObjectId|[A-Z]\w* \{)")
 _APP_TAG = re.compile(rb"\[[\w$]+(?:\.[\w$]+)?\] ")
 _FLOW = re.compile(rb"\[Symbol\(flow\)\]: ['\"]([^'\"]+)['\"]")
 _CONCEPT_CLASS = re.compile(r"\bconcept: (?:\[class )?([A-Za-z_$][\w$]*)")
@@ -640,8 +642,9 @@ class _Reader:
             if not line or line.isspace():
                 return
             c0 = line[:1]
-            if c0 in (b" ", b"\t", b"}", b"]", b")") or len(p.parts) == 0:
-                self._continue(p, line, end)
+            if (c0 in (b" ", b"\t", b"}", b"]", b")") or _CONT.match(line)
+                    or (c0 in (b"{", b"[") and not _APP_TAG.match(line))):
+                self._continue(p, line, end)  # indented, or a `key: value` line whose indent was trimmed
                 return
             self._flush_truncated(p)
         if not line or line.isspace():
