@@ -484,3 +484,30 @@ def test_error_after_truncated_entry_is_not_swallowed():
     log = read_log("Requesting.respond {\nrequest: 'r1',\n"
                    "error: Uncaught (in promise) Error: Action bound _getUser is not instrumented.\n")
     assert log.truncated_entries == 1 and [f.code for f in log.findings()] == ["F7"]
+
+
+def test_f9_not_iterable():
+    log = read_log("Requesting.request { path: '/q' } => { request: 'r9' }\n"
+                   "[Requesting] Error processing request: functionOutputArray is not iterable\n")
+    f = one(log, "F9")
+    assert "array" in f.fix and f.request == "r9"
+
+
+def test_f16_action_threw_its_own_message():
+    log = read_log("Requesting.request { path: '/p' } => { request: 'r16' }\n"
+                   "Posting.validate { title: 'x' } => { ok: true }\n"
+                   "[Requesting] Error processing request: Title too short\n")
+    f = one(log, "F16")
+    assert "Title too short" in f.explanation and "Posting.validate" in f.explanation
+
+
+def test_verbose_respond_fills_the_response():
+    log = read_log('Synchronizing action: {\n  concept: "RequestingConcept",\n  id: "a",\n'
+                   '  action: [Function: bound request] AsyncFunction,\n  input: { path: "/x" },\n'
+                   '  synced: Map(0) {},\n  flow: "f",\n  output: { request: "r1" }\n}\n'
+                   'Synchronizing action: {\n  concept: "RequestingConcept",\n  id: "b",\n'
+                   '  action: [Function: bound respond] AsyncFunction,\n'
+                   '  input: { request: "r1", session: "019a6e26-4230-7c1e-9a55-2b1f0c9d8e11" },\n'
+                   '  synced: Map(1) { "x.Y" => "b" },\n  flow: "f",\n  output: { request: "r1" }\n}\n')
+    r = log.requests.iloc[0]
+    assert r["outcome"] == "responded" and r["response"] == {"session": "019a6e26…8e11"}
