@@ -272,3 +272,15 @@ def test_correlate_leaves_other_findings_alone(app):
 
     fs = app.findings()
     assert correlate(fs, app) == fs
+
+
+def test_export_clause_and_alias(tmp_path):
+    sf = inline(tmp_path, """
+const Inner = ({ request, session }) => ({
+  when: actions([Requesting.request, { path: "/api/in" }, { request }]),
+  then: actions([Requesting.respond, { request, session }]),
+});
+function helper() { return 1; }
+export { Inner as Outer, helper };""")
+    assert list(sf.syncs["name"]) == ["Outer"]
+    assert sorted(f.code for f in sf.findings()) == ["API-PREFIX", "UNBOUND"]

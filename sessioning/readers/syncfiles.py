@@ -182,12 +182,20 @@ class _FileReader:
                              "Syncs in the rest of the file are still checked."),
                 fix="Fix the syntax error (an unclosed bracket, a missing comma or `)`), then run `deno run build`.",
                 evidence=near or None))
+        local: dict[str, tuple[Any, int]] = {}  # top-level functions, for `export { A, B as C }`
         for stmt in root.named_children:
             if stmt.type == "import_statement":
                 self._imports(stmt)
+            elif stmt.type == "function_declaration" and stmt.child_by_field_name("name") is not None:
+                local[_text(stmt.child_by_field_name("name"))] = (stmt, _line(stmt))
+            elif stmt.type == "lexical_declaration":
+                for vd in stmt.named_children:
+                    name, value = vd.child_by_field_name("name"), _unwrap(vd.child_by_field_name("value"))
+                    if vd.type == "variable_declarator" and name is not None and value is not None:
+                        local[_text(name)] = (value, _line(vd))
         for stmt in root.named_children:
             if stmt.type == "export_statement":
-                self._export(stmt)
+                self._export(stmt, local)
 
     def _imports(self, stmt: Any) -> None:
         src = stmt.child_by_field_name("source")
@@ -200,9 +208,16 @@ class _FileReader:
                 if alias is not None:
                     self.concepts.add(_text(alias))
 
-    def _export(self, stmt: Any) -> None:
+    def _export(self, stmt: Any, local: dict[str, tuple[Any, int]]) -> None:
         decl = stmt.child_by_field_name("declaration")
         if decl is None:
+            clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+            for spec in clause.named_children if clause is not None else []:
+                name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
+                target = local.get(_text(name)) if name is not None else None
+                if target is not None and target[0].type in ("arrow_function", "function_expression", "function",
+                                                             "function_declaration"):
+                    self._sync_fn(_text(alias if alias is not None else name), target[0], target[1])
             return
         if decl.type == "function_declaration":
             name = decl.child_by_field_name("name")
