@@ -110,6 +110,16 @@ def _check_db(run: _Run, uri: str | None, env_file: str | None, db_name: str | N
         found = diagnose_database(uri=uri, db_name=db_name, env_file=env_file)
     except Exception as e:  # noqa: BLE001 - someone else's module: report, never a traceback
         msg = mask_text_uris(" ".join(str(e).split()) or type(e).__name__)
+        if "connection" in type(e).__name__.lower() or "connection failed" in msg.lower() or \
+                "environment variable" in msg.lower():
+            # the database is unreachable or unconfigured: that is a finding (F18), not a usage error
+            run.findings.append(Finding(
+                code="F18", severity="error", source="db", evidence=msg[:500],
+                explanation=f"The database could not be reached: {msg.split('. ')[0]}.",
+                fix=("Check MONGODB_URL and DB_NAME (in .env or --uri/--db-name), that the server is running, "
+                     "and for Atlas the user's password and the IP access list.")))
+            run.sources.append({"kind": "db", "source": mask_text_uris(uri) if uri else env_file, "findings": 1})
+            return
         run.problems.append(f"database: {type(e).__name__}: {msg}")
         return
     target = mask_text_uris(uri) if uri else env_file

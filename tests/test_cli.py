@@ -157,3 +157,18 @@ def test_log_and_syncs_together_are_correlated(capsys):
     data = json.loads(out)
     f10 = [f for f in data["findings"] if f["code"] == "F10"]
     assert len(f10) == 4 and all(f["extra"].get("correlated") for f in f10)
+
+
+def test_unreachable_database_is_an_f18_finding(capsys, monkeypatch):
+    mod = types.ModuleType("sessioning.readers.database")
+
+    class ConnectionProblem(Exception):
+        pass
+
+    def diagnose_database(uri=None, db_name=None, env_file=None):
+        raise ConnectionProblem("MongoDB connection failed: could not reach mongodb://u:pw123@h:27017. More text")
+
+    mod.diagnose_database = diagnose_database
+    monkeypatch.setitem(sys.modules, "sessioning.readers.database", mod)
+    code, out, err = run(capsys, "--uri", "mongodb://u:pw123@h:27017")
+    assert code == 1 and "F18" in out and "pw123" not in out + err
