@@ -24,7 +24,6 @@ import re
 import sys
 from array import array
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -217,13 +216,13 @@ class _Req:
                  "last_action", "last_kind", "last_action_ix", "session_logged", "tokens", "last_seen",
                  "flow", "matched", "after", "then_syncs")
 
-    def __init__(self, path: str | None, line: int, ts: str | None) -> None:
+    def __init__(self, path: str | None, line: int, ts: bytes | None) -> None:
         self.rid: str | None = None
         self.path = path
         self.line = line
         self.ts = ts
         self.end_line: int | None = None
-        self.end_ts: str | None = None
+        self.end_ts: bytes | None = None
         self.input_ix = -1  # action indexes: the request, first/last respond, last action
         self.n_actions = 0
         self.responses = 0
@@ -251,7 +250,7 @@ class _Req:
 @dataclass
 class _ErrorRow:
     line: int
-    ts: str | None
+    ts: bytes | None
     req: int | None
     kind: str
     message: str
@@ -262,7 +261,7 @@ class _ErrorRow:
 class _Pending:
     kind: str  # trace | verbose | matched | after | then
     line: int
-    ts: str | None
+    ts: bytes | None
     start: int
     parts: list[bytes]
     depth: int
@@ -432,7 +431,7 @@ class ServerLog:
                 "message": mask_inline(r.error, reveal) if r.error else None,
                 "responses": r.responses, "response": _display(resp, reveal),
                 "input": _display(inp, reveal), "actions": r.n_actions,
-                "line": r.line, "end_line": r.end_line, "time": r.ts, "end_time": r.end_ts,
+                "line": r.line, "end_line": r.end_line, "time": _dec(r.ts), "end_time": _dec(r.end_ts),
                 "duration_ms": None,
             })
         cols = ["request", "path", "outcome", "status", "message", "responses", "response", "input",
@@ -465,7 +464,7 @@ class ServerLog:
             sync, sfile = _stack_sync(e.stack)
             r = self._reqs[e.req] if e.req is not None else None
             rows.append({
-                "line": e.line, "time": _to_ts(e.ts), "request": r.rid if r else None,
+                "line": e.line, "time": _to_ts(_dec(e.ts)), "request": r.rid if r else None,
                 "path": r.path if r else None, "kind": e.kind, "code": code, "variable": var,
                 "message": mask_inline(e.message, reveal), "sync": sync, "sync_file": sfile,
             })
@@ -571,6 +570,10 @@ def _display(value: Any, reveal: bool) -> Any:
     return mask_secrets(value, False)
 
 
+def _dec(b: bytes | None) -> str | None:
+    return None if b is None else b.decode("ascii", "replace")
+
+
 def _to_ts(text: str | None) -> pd.Timestamp | None:
     if not text:
         return None
@@ -617,6 +620,7 @@ class _Reader:
         self.by_id: dict[str, int] = {}
         self.by_flow: dict[str, int] = {}
         self.received: dict[str, deque[int]] = {}
+        self.paths: dict[str, str] = {}
         self.token_owner: dict[bytes, int] = {}
         self.closed: deque[int] = deque()
         self.active: int | None = None  # request with the most recent activity
@@ -634,7 +638,7 @@ class _Reader:
         if 48 <= line[0] <= 57 and len(line) > 19 and line[4] == 45:  # a digit, then "-" at 4: a timestamp?
             m = _TS.match(line)
             if m:
-                ts = m.group(1).decode()
+                ts = m.group(1)  # kept as bytes: decoded only if a table shows it
                 line = line[m.end():]
                 self.log.timestamps = True
         p = self.pending
@@ -705,7 +709,7 @@ class _Reader:
 
     # -- multi-line entries ----------------------------------------------------------------
 
-    def _begin(self, kind: str, line: bytes, lineno: int, ts: str | None, start: int, end: int,
+    def _begin(self, kind: str, line: bytes, lineno: int, ts: bytes | None, start: int, end: int,
                head: tuple[Any, ...] = ()) -> None:
         p = _Pending(kind, lineno, ts, start, [line], 0, -1, -1, head)
         p.depth, _ = _scan(line, 0, False)
@@ -714,11 +718,11 @@ class _Reader:
         else:
             self.pending = p
 
-    def _begin_frames(self, kind: str, m: re.Match[bytes], line: bytes, lineno: int, ts: str | None,
+    def _begin_frames(self, kind: str, m: re.Match[bytes], line: bytes, lineno: int, ts: bytes | None,
                       start: int, end: int) -> None:
         self._begin(kind, line, lineno, ts, start, end, tuple(m.groups()))
 
-    def _trace_start(self, m: re.Match[bytes], line: bytes, lineno: int, ts: str | None, start: int,
+    def _trace_start(self, m: re.Match[bytes], line: bytes, lineno: int, ts: bytes | None, start: int,
                      end: int) -> None:
         self.saw_trace = True
         rest = line[m.end():]
@@ -803,7 +807,7 @@ class _Reader:
             r.last_seen = lineno
             self.active = rix
 
-    def _action(self, concept: bytes, action: bytes, inp: bytes, out: bytes, lineno: int, ts: str | None,
+    def _action(self, concept: bytes, action: bytes, inp: bytes, out: bytes, lineno: int, ts: bytes | None,
                 start: int, end: int) -> None:
         o = out.lstrip()
         kind = (_KIND_ERROR if _IS_ERROR_OUT.match(o) else _KIND_OK) if o[:1] == b"{" else (
@@ -915,7 +919,7 @@ class _Reader:
 
     # -- requests and attribution ----------------------------------------------------------
 
-    def _new_request(self, rid: str | None, path: str | None, lineno: int, ts: str | None) -> int:
+    def _new_request(self, rid: str | None, path: str | None, lineno: int, ts: bytes | None) -> int:
         reqs = self.log._reqs
         q = self.received.get(path) if path is not None else None
         rix = None
@@ -931,14 +935,14 @@ class _Reader:
             rix = len(reqs) - 1
         r = reqs[rix]
         r.rid = rid
-        r.path = path if path is not None else r.path
+        r.path = self.paths.setdefault(path, path) if path is not None else r.path
         r.last_seen = lineno
         if rid is not None:
             self.by_id[rid] = rix
         self.active = rix
         return rix
 
-    def _by_request_id(self, rid: str, lineno: int, ts: str | None) -> int:
+    def _by_request_id(self, rid: str, lineno: int, ts: bytes | None) -> int:
         rix = self.by_id.get(rid)
         if rix is None:  # the log starts after this request began
             self.log._reqs.append(_Req(None, lineno, ts))
@@ -992,8 +996,9 @@ class _Reader:
                     del self.token_owner[tok]
             r.tokens = _NO_TOKENS
 
-    def _received(self, path: str, lineno: int, ts: str | None) -> None:
+    def _received(self, path: str, lineno: int, ts: bytes | None) -> None:
         self.saw_requesting = True
+        path = self.paths.setdefault(path, path)  # one string per distinct path
         reqs = self.log._reqs
         reqs.append(_Req(path, lineno, ts))
         rix = len(reqs) - 1
@@ -1010,7 +1015,7 @@ class _Reader:
                 best = rix
         return best
 
-    def _req_error(self, msg: str, lineno: int, ts: str | None) -> None:
+    def _req_error(self, msg: str, lineno: int, ts: bytes | None) -> None:
         self.saw_requesting = True
         m = _TIMEOUT_MSG.search(msg) or re.search(r"Request (\S+) is not pending", msg)
         rix = self._by_request_id(m.group(1), lineno, ts) if m else self._current_open()
@@ -1024,7 +1029,7 @@ class _Reader:
             self.log.timeout_ms = int(m.group(2))
         self._add_error(lineno, ts, rix, "request", msg)
 
-    def _add_error(self, lineno: int, ts: str | None, rix: int | None, kind: str, msg: str) -> None:
+    def _add_error(self, lineno: int, ts: bytes | None, rix: int | None, kind: str, msg: str) -> None:
         e = _ErrorRow(lineno, ts, rix, kind, msg)
         self.log._errors.append(e)
         self.last_error = e
@@ -1065,7 +1070,7 @@ class _Reader:
 
     # -- startup and everything else -------------------------------------------------------
 
-    def _other(self, line: bytes, lineno: int, ts: str | None) -> None:
+    def _other(self, line: bytes, lineno: int, ts: bytes | None) -> None:
         log = self.log
         m = _UNCAUGHT.match(line)
         if m:
@@ -1176,10 +1181,6 @@ def _open_source(source: Any) -> tuple[str, bytes | None, str | None, IO[bytes],
 
 def _looks_like_path(s: str) -> bool:
     return bool(s) and " " not in s.strip() and (s.endswith((".log", ".txt")) or os.sep in s)
-
-
-def _lines(fh: IO[bytes]) -> Iterator[bytes]:
-    yield from fh
 
 
 def read_log(source: str | os.PathLike[str] | bytes | IO[Any], progress: bool | None = None) -> ServerLog:
