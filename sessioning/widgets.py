@@ -136,6 +136,15 @@ def _steps(run: Run, engine: Engine | None, flow: Any) -> list[dict[str, Any]]:
     return steps
 
 
+def _html_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a compact HTML table (the widget's HTML does not get JupyterLab's table styles)."""
+    e = html.escape
+    head = "".join(f"<th style='{_TD} text-align: left; border-bottom: 1px solid #ccc'>{e(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td style='{_TD} {_MONO}'>{e('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table style='{_TABLE}'><tr>{head}</tr>{body}</table>"
+
+
 def _indent(step: dict[str, Any]) -> str:
     """Nesting shown in the step list: an action called by a sync sits under the action that caused it."""
     if step["kind"] == "answer":
@@ -342,7 +351,7 @@ class FlowStepper(w.VBox):
         lines = "".join(f"<div style='{_MONO} white-space: pre-wrap'>{e(line)}</div>" for line in f["lines"])
         sync = f"<div style='color: #555; margin-top: 4px'>{e(f['sync'])}</div>" if f["sync"] else ""
         self.action_pane.value = (f"<div style='{_PANE} border-left: 4px solid {status or '#999'}; padding-left: 8px'>"
-                                  f"<b>Action</b>{lines}{sync}</div>")
+                                  f"<b>{'Answer' if step and step['kind'] == 'answer' else 'Action'}</b>{lines}{sync}</div>")
         frames = ""
         for i, rows in enumerate(f["frames"]):
             cells = "".join(
@@ -487,7 +496,7 @@ class LoginPanel(w.HBox):
         table = self.sessions()
         held = e(mask_id(self.session)) if self.session else "none"
         self.sessions_pane.value = (f"<b>Sessioning.sessions</b> ({len(table)} documents; session held: "
-                                    f"<code>{held}</code>)" + (table.to_html(index=False, border=0) if len(table) else
+                                    f"<code>{held}</code>)" + (_html_table(table) if len(table) else
                                                                "<div style='color: #555'>empty</div>"))
 
     def __repr__(self) -> str:
@@ -529,13 +538,15 @@ class SyncPicker(w.VBox):
         self.app = make_app(db, syncs=value, fast_hash=fast_hash)
         self.db = self.app.db
         self.results = pd.DataFrame()
-        self.toggle = w.ToggleButtons(options=[(LABELS[v], v) for v in VARIANTS], value=value)
+        self.toggle = w.ToggleButtons(options=[(LABELS[v], v) for v in VARIANTS], value=value,
+                                      tooltips=[ABOUT[v] for v in VARIANTS], style={"button_width": "auto"})
         self.about = w.HTML()
         self.try_button = w.Button(description="Try the same requests", icon="play", layout=w.Layout(width="auto"))
         self.results_pane = w.HTML()
         self.toggle.observe(lambda change: self._switch(change["new"]), names="value")
         self.try_button.on_click(lambda _: self.try_requests())
-        super().__init__([self.toggle, self.about, self.try_button, self.results_pane])
+        super().__init__([self.toggle, self.about, self.try_button, self.results_pane],
+                         layout=w.Layout(align_items="flex-start"))
         self.add_class("sessioning-sync-picker")
         if panel is not None:
             panel.use(self.app)
@@ -599,7 +610,7 @@ class SyncPicker(w.VBox):
 
     def _render(self) -> None:
         self.about.value = f"<div style='margin: 4px 0'>{html.escape(ABOUT[self.value])}</div>"
-        self.results_pane.value = self.results.to_html(index=False, border=0) if len(self.results) else ""
+        self.results_pane.value = _html_table(self.results) if len(self.results) else ""
 
     def __repr__(self) -> str:
         return f"SyncPicker(syncs={self.value!r}, {len(self.results)} requests tried)"
