@@ -369,8 +369,11 @@ class ServerLog:
                       limit: int | None = None) -> pd.DataFrame:
         """One row per completed action (TRACE entry or VERBOSE ``Synchronizing action``).
 
-        Columns: seq, line, time, request, path, concept, action, input, output, outcome
-        (ok / error / undefined / array), error, flow, attributed_by (id / value / order / flow).
+        Columns (named like the kit's ``trace_table`` where they mean the same): request, path,
+        order (position in its request), seq (global), line, time (when it was logged, if the log has
+        timestamps), action (``Concept.action``), concept, method, input, output (masked), status
+        (ok / error / undefined / array), error (the output's ``error``), flow (VERBOSE only),
+        attributed_by (how the request was found: id / value / order / flow).
         Values are parsed here, lazily: pass ``request=`` or ``limit=`` for a quick look at a big log.
         """
         reveal = secrets_revealed() if reveal is None else reveal
@@ -388,17 +391,19 @@ class ServerLog:
             err = out.get("error") if isinstance(out, dict) and "error" in out else None
             times.append(self._ts_text(self._a_start[i]))
             rows.append({
+                "request": rid, "path": self._reqs[rix].path if rix >= 0 else None, "order": 0,
                 "seq": i, "line": self._a_line[i], "time": None,
-                "request": rid, "path": self._reqs[rix].path if rix >= 0 else None,
-                "concept": concept, "action": action,
+                "action": f"{concept}.{action}", "concept": concept, "method": action,
                 "input": _display(inp, reveal), "output": _display(out, reveal),
-                "outcome": _KIND_NAMES[self._a_kind[i]],
+                "status": _KIND_NAMES[self._a_kind[i]],
                 "error": None if err is None else mask_inline(str(err), reveal),
                 "flow": flow, "attributed_by": _ATTR_NAMES[self._a_attr[i]],
             })
-        cols = ["seq", "line", "time", "request", "path", "concept", "action", "input", "output",
-                "outcome", "error", "flow", "attributed_by"]
+        cols = ["request", "path", "order", "seq", "line", "time", "action", "concept", "method", "input",
+                "output", "status", "error", "flow", "attributed_by"]
         df = pd.DataFrame(rows, columns=cols)
+        if len(df):
+            df["order"] = df.groupby(df["request"].fillna("").astype(str)).cumcount()
         if self.timestamps and len(df):
             df["time"] = pd.to_datetime(pd.Series(times, dtype=object).str.replace(",", ".", regex=False),
                                         errors="coerce", utc=True, format="ISO8601")
@@ -415,9 +420,11 @@ class ServerLog:
         return self.requests_frame()
 
     def requests_frame(self, reveal: bool | None = None) -> pd.DataFrame:
-        """One row per request: request, path, outcome (responded / error 500 / timed out /
-        responded twice / no response), status, message, responses, response, input, actions,
-        line, end_line, time, end_time, duration_ms."""
+        """One row per request: request, path, input_keys, outcome (responded / error 500 / timed out /
+        responded twice / no response), status (HTTP: 200 / 500 / 504), message (the server's error
+        line), responses (how many ``respond`` calls), has_response, response (the first, which the
+        client got; masked), error (its ``error``), input (masked), actions, line, end_line, time,
+        end_time, duration_ms. Names follow the kit's ``requests_table`` where they mean the same."""
         reveal = secrets_revealed() if reveal is None else reveal
         rows = []
         for r in self._reqs:
@@ -427,15 +434,19 @@ class ServerLog:
             if isinstance(resp, dict):
                 resp = {k: v for k, v in resp.items() if k != "request"}
             rows.append({
-                "request": r.rid, "path": r.path, "outcome": outcome, "status": status,
+                "request": r.rid, "path": r.path,
+                "input_keys": ", ".join(str(k) for k in inp if k != "path") if isinstance(inp, dict) else None,
+                "outcome": outcome, "status": status,
                 "message": mask_inline(r.error, reveal) if r.error else None,
-                "responses": r.responses, "response": _display(resp, reveal),
+                "responses": r.responses, "has_response": r.responses > 0, "response": _display(resp, reveal),
+                "error": mask_inline(str(resp["error"]), reveal) if isinstance(resp, dict) and "error" in resp
+                else None,
                 "input": _display(inp, reveal), "actions": r.n_actions,
                 "line": r.line, "end_line": r.end_line, "time": _dec(r.ts), "end_time": _dec(r.end_ts),
                 "duration_ms": None,
             })
-        cols = ["request", "path", "outcome", "status", "message", "responses", "response", "input",
-                "actions", "line", "end_line", "time", "end_time", "duration_ms"]
+        cols = ["request", "path", "input_keys", "outcome", "status", "message", "responses", "has_response",
+                "response", "error", "input", "actions", "line", "end_line", "time", "end_time", "duration_ms"]
         df = pd.DataFrame(rows, columns=cols)
         if self.timestamps and len(df):  # one vectorised conversion, not a Timestamp per row
             for c in ("time", "end_time"):
