@@ -307,6 +307,8 @@ def test_unknown_lines_are_kept_counted_never_fatal():
     log = read_log(text)
     assert log.unknown_lines["count"] == 2
     assert [t for _, t in log.unknown_lines["sample"]] == ["hello from my app", "DEBUG user is 42"]
+    assert log.unknown_frame()["text"].tolist() == ["hello from my app", "DEBUG user is 42"]
+    assert log.unknown_frame()["line"].tolist() == [1, 20]
     assert log.patched_engine and codes(log) == ["F1"]
 
 

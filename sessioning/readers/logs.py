@@ -295,6 +295,9 @@ class ServerLog:
         self.unknown_count = 0
         self.app_lines = 0
         self.unknown_sample: list[tuple[int, str]] = []
+        self._u_line = array("q")
+        self._u_start = array("q")
+        self._u_end = array("q")
         self.truncated_entries = 0
         # `[Sessioning.create]` lines: line, kind (0 attempt, 1 created, 2 error), request, offsets
         self._s_line = array("q")
@@ -487,6 +490,13 @@ class ServerLog:
         """Lines the reader did not recognise: ``{"count": n, "sample": [(line, text), …]}`` (masked)."""
         return {"count": self.unknown_count,
                 "sample": [(n, mask_inline(t)) for n, t in self.unknown_sample]}
+
+    def unknown_frame(self, limit: int | None = None, reveal: bool | None = None) -> pd.DataFrame:
+        """Every unrecognised line (line, text), re-read from the source; masked unless revealed."""
+        n = len(self._u_line) if limit is None else min(limit, len(self._u_line))
+        rows = [{"line": self._u_line[i], "text": mask_inline(self._slice(self._u_start[i], self._u_end[i]), reveal)}
+                for i in range(n) if self._u_start[i] >= 0]
+        return pd.DataFrame(rows, columns=["line", "text"])
 
     @property
     def sessions(self) -> pd.DataFrame:
@@ -716,7 +726,7 @@ class _Reader:
             self.saw_verbose = True
             self._begin_frames("then", mt, line, lineno, ts, start, end)
             return
-        self._other(line, lineno, ts)
+        self._other(line, lineno, ts, start, end)
 
     # -- multi-line entries ----------------------------------------------------------------
 
@@ -1081,7 +1091,7 @@ class _Reader:
 
     # -- startup and everything else -------------------------------------------------------
 
-    def _other(self, line: bytes, lineno: int, ts: bytes | None) -> None:
+    def _other(self, line: bytes, lineno: int, ts: bytes | None, start: int = -1, end: int = -1) -> None:
         log = self.log
         m = _UNCAUGHT.match(line)
         if m:
@@ -1139,6 +1149,9 @@ class _Reader:
             self.last_error.stack.append(text.rstrip())
             return
         log.unknown_count += 1
+        log._u_line.append(lineno)  # kept: line number and offsets, re-read on demand
+        log._u_start.append(start)
+        log._u_end.append(end)
         if len(log.unknown_sample) < 20:
             log.unknown_sample.append((lineno, text[:300]))
 
