@@ -279,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.json:
                 print(_to_json(run, shown))
-            else:
+            elif run.sources or not run.problems:  # nothing was read: the error lines say it all
                 print_table(run, shown, sys.stdout)
             sys.stdout.flush()
         except BrokenPipeError:  # `sessioning doctor … | head`: stop quietly
