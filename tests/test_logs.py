@@ -35,7 +35,7 @@ def test_login_success_tables():
     assert list(req["status"]) == [200, 200]
     acts = log.actions
     assert list(acts["order"]) == [0, 1, 2, 3, 0, 1]
-    assert list(acts["action"]) == [
+    assert list(acts["concept"] + "." + acts["action"]) == [
         "Requesting.request", "UserAuthentication.login", "Sessioning.create", "Requesting.respond",
         "Requesting.request", "Requesting.respond"]
     first = req["request"][0]
@@ -175,7 +175,7 @@ def test_f14_array_output_action():
     log = read_log(LOGS / "array_output.log")
     f = one(log, "F14")
     assert "Sessioning.getUser" in f.explanation and "_getUser" in f.fix
-    assert log.actions["status"].tolist() == ["ok", "array", "ok"]
+    assert log.actions["outcome"].tolist() == ["ok", "array", "ok"]
 
 
 def test_f15_unverified_routes():
@@ -230,7 +230,7 @@ def test_verbose_log_flows_and_where_emptied():
     log = read_log(LOGS / "verbose.log")
     assert log.log_level == "VERBOSE"
     acts = log.actions
-    assert list(acts["method"]) == ["request", "login", "request"]
+    assert list(acts["action"]) == ["request", "login", "request"]
     assert acts["attributed_by"][1] == "flow" and acts["request"][1] == "019ab000-0000-7000-8000-000000000001"
     assert acts["input"][0]["password"] == "••••••"
     f11 = one(log, "F11")
@@ -258,14 +258,14 @@ def test_interleaved_requests_are_attributed_by_value():
     log = read_log(LOGS / "interleaved.log")
     acts = log.actions
     a, b = "019a8000-0000-7000-8000-0000000000a1", "019a8000-0000-7000-8000-0000000000b2"
-    by_req = {r: list(g["action"]) for r, g in acts.groupby("request")}
+    by_req = {r: list(g["concept"] + "." + g["action"]) for r, g in acts.groupby("request")}
     expected = ["Requesting.request", "UserAuthentication.login", "Sessioning.create", "Requesting.respond"]
     assert by_req[a] == expected and by_req[b] == expected
     with reveal_secrets():
         acts = log.actions
-    logins = acts[acts["method"] == "login"].set_index("request")
+    logins = acts[acts["action"] == "login"].set_index("request")
     assert logins.loc[a, "input"]["username"] == "alice" and logins.loc[b, "input"]["username"] == "bob"
-    creates = acts[acts["method"] == "create"].set_index("request")
+    creates = acts[acts["action"] == "create"].set_index("request")
     assert creates.loc[a, "output"]["session"].endswith("a1") and creates.loc[b, "output"]["session"].endswith("b2")
     assert log.findings() == []
 
@@ -471,7 +471,7 @@ def test_verbose_concept_printed_as_instance():
                    '  },\n  id: "a",\n  action: [AsyncFunction: bound create],\n  input: { user: "u" },\n'
                    '  synced: Map(0) {},\n  flow: "f",\n  output: { session: "s" }\n}\n')
     row = log.actions.iloc[0]
-    assert (row["action"], row["method"], row["flow"]) == ("Sessioning.create", "create", "f")
+    assert (row["concept"], row["action"], row["flow"]) == ("Sessioning", "create", "f")
 
 
 def test_multiline_entry_with_trimmed_indentation():

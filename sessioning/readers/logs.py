@@ -372,10 +372,9 @@ class ServerLog:
                       limit: int | None = None) -> pd.DataFrame:
         """One row per completed action (TRACE entry or VERBOSE ``Synchronizing action``).
 
-        Columns (named like the kit's ``trace_table`` where they mean the same): request, path,
-        order (position in its request), seq (global), line, time (when it was logged, if the log has
-        timestamps), action (``Concept.action``), concept, method, input, output (masked), status
-        (ok / error / undefined / array), error (the output's ``error``), flow (VERBOSE only),
+        Columns: request, path, order (position in its request), seq (global), line, time (when it was
+        logged, if the log has timestamps), concept, action (the method name), input, output (masked),
+        outcome (ok / error / undefined / array), error (the output's ``error``), flow (VERBOSE only),
         attributed_by (how the request was found: id / value / order / flow).
         Values are parsed here, lazily: pass ``request=`` or ``limit=`` for a quick look at a big log.
         """
@@ -396,14 +395,14 @@ class ServerLog:
             rows.append({
                 "request": rid, "path": self._reqs[rix].path if rix >= 0 else None, "order": 0,
                 "seq": i, "line": self._a_line[i], "time": None,
-                "action": f"{concept}.{action}", "concept": concept, "method": action,
+                "concept": concept, "action": action,
                 "input": _display(inp, reveal), "output": _display(out, reveal),
-                "status": _KIND_NAMES[self._a_kind[i]],
+                "outcome": _KIND_NAMES[self._a_kind[i]],
                 "error": None if err is None else mask_inline(str(err), reveal),
                 "flow": flow, "attributed_by": _ATTR_NAMES[self._a_attr[i]],
             })
-        cols = ["request", "path", "order", "seq", "line", "time", "action", "concept", "method", "input",
-                "output", "status", "error", "flow", "attributed_by"]
+        cols = ["request", "path", "order", "seq", "line", "time", "concept", "action", "input", "output",
+                "outcome", "error", "flow", "attributed_by"]
         df = pd.DataFrame(rows, columns=cols)
         if len(df):
             df["order"] = df.groupby(df["request"].fillna("").astype(str)).cumcount()
