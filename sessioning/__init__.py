@@ -34,6 +34,25 @@ from .ids import freshID, is_uuid7, uuid7_time
 from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
 from .watch import ReadOnlyError
 
+# Heavier parts (pandas tables, widgets, readers) load on first use, so the command line starts fast.
+_LAZY = {
+    "diagnose": "diagnose", "diagnose_findings": "diagnose",
+    "sessions_table": "tables", "requests_table": "tables", "trace_table": "tables",
+    "evaluations_table": "tables", "writes_table": "tables", "step_diff": "tables",
+    "FlowStepper": "widgets", "LoginPanel": "widgets", "SyncPicker": "widgets",
+    "read_log": "readers.logs", "ServerLog": "readers.logs", "read_syncs": "readers.syncfiles",
+    "SyncFiles": "readers.syncfiles", "diagnose_database": "readers.database",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sessioning' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"sessioning.{module}"), name)
+
 __all__ = [
     "App", "BindingNotFound", "ConnectionProblem", "Engine", "EngineError", "FAILURE_MODES", "FAST_HASHER",
     "Faults", "Finding", "Frames", "Logging", "MissingActionId", "MissingBinding", "NotInstrumented",
@@ -41,4 +60,5 @@ __all__ = [
     "UserAuthenticationConcept", "Var", "WhenMissingOutput", "actions", "auth_syncs", "connect", "console",
     "findings_frame", "freshID", "is_uuid7", "load_config", "make_app", "mask_secrets", "replay",
     "reveal_secrets", "set_reveal_secrets", "uuid7_time",
+    *_LAZY,
 ]
