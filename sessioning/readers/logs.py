@@ -649,6 +649,8 @@ class _Reader:
         self.saw_trace = self.saw_verbose = self.saw_requesting = False
         self.saw_v1 = self.saw_startup = False
         self.last_matched: dict[str | None, str] = {}
+        self._appends = (log._a_line.append, log._a_start.append, log._a_end.append, log._a_name.append,
+                         log._a_req.append, log._a_kind.append, log._a_attr.append, log._a_fmt.append)
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -809,16 +811,17 @@ class _Reader:
 
     def _store(self, name_ix: int, rix: int, kind: int, attr: int, lineno: int, start: int, end: int,
                fmt: int) -> None:
-        log = self.log
-        log._a_line.append(lineno)
-        log._a_start.append(start)
-        log._a_end.append(end)
-        log._a_name.append(name_ix)
-        log._a_req.append(rix)
-        log._a_kind.append(kind)
-        log._a_attr.append(attr)
-        log._a_fmt.append(fmt)
+        ap = self._appends  # bound `array.append`s: no attribute lookups per action
+        ap[0](lineno)
+        ap[1](start)
+        ap[2](end)
+        ap[3](name_ix)
+        ap[4](rix)
+        ap[5](kind)
+        ap[6](attr)
+        ap[7](fmt)
         if rix >= 0:
+            log = self.log
             r = log._reqs[rix]
             r.n_actions += 1
             r.last_action = log._names[name_ix]
@@ -829,7 +832,7 @@ class _Reader:
 
     def _action(self, concept: bytes, action: bytes, inp: bytes, out: bytes, lineno: int, ts: bytes | None,
                 start: int, end: int) -> None:
-        o = out.lstrip()
+        o = out.lstrip() if out[:1] in (b" ", b"\t") else out
         kind = (_KIND_ERROR if _IS_ERROR_OUT.match(o) else _KIND_OK) if o[:1] == b"{" else (
             _KIND_ARRAY if o[:1] == b"[" else _KIND_UNDEF if o.startswith(b"undefined") else _KIND_OTHER)
         key = (concept, action)
