@@ -284,3 +284,16 @@ function helper() { return 1; }
 export { Inner as Outer, helper };""")
     assert list(sf.syncs["name"]) == ["Outer"]
     assert sorted(f.code for f in sf.findings()) == ["API-PREFIX", "UNBOUND"]
+
+
+def test_function_body_with_a_helper_return_first(tmp_path):
+    sf = inline(tmp_path, """
+export function WithHelper({ request, items }: Vars) {
+  const shape = (x) => { return { id: x }; };
+  return {
+    when: actions([Requesting.request, { path: "/h" }, { request }]),
+    then: actions([Requesting.respond, { request, items }]),
+  };
+}""")
+    assert list(sf.syncs["name"]) == ["WithHelper"]
+    assert [f.code for f in sf.findings()] == ["UNBOUND"]

@@ -140,6 +140,15 @@ def _key_name(node: Any) -> str | None:
     return None  # computed key
 
 
+def _has_sync_keys(obj: Any) -> bool:
+    for prop in obj.named_children:
+        name = prop.child_by_field_name("key") if prop.type == "pair" else (
+            prop.child_by_field_name("name") if prop.type == "method_definition" else prop)
+        if name is not None and _key_name(name) in ("when", "then"):
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- per-file extraction
 
 
@@ -240,14 +249,12 @@ class _FileReader:
         if body is not None and body.type == "object":
             obj = body
         elif body is not None and body.type == "statement_block":
-            for n in _walk(body):
+            for n in _walk(body):  # the first `return { when…, then… }` (not a helper's return)
                 if n.type == "return_statement":
                     val = _unwrap(n.named_children[0]) if n.named_children else None
-                    if val is not None and val.type == "object":
+                    if val is not None and val.type == "object" and _has_sync_keys(val):
                         obj = val
                         break
-                if n.type in ("arrow_function", "function_expression", "function_declaration") and n is not body:
-                    continue
         if obj is None:
             return
         parts: dict[str, Any] = {}
