@@ -514,3 +514,14 @@ def test_verbose_respond_fills_the_response():
                    '  synced: Map(1) { "x.Y" => "b" },\n  flow: "f",\n  output: { request: "r1" }\n}\n')
     r = log.requests.iloc[0]
     assert r["outcome"] == "responded" and r["response"] == {"session": "019a6e26…8e11"}
+
+
+def test_patched_engine_where_returned_zero_frames():
+    log = read_log("Requesting.request { session: 'bad', path: '/posts/mine' } => { request: 'r1' }\n"
+                   "[SyncEngine] Checking sync: posts.MyPosts\n"
+                   "[SyncEngine] ⚠️ 'where' clause returned 0 frames, sync will not execute\n"
+                   "[SyncEngine] Checking sync: posts.Other\n"
+                   "[SyncEngine] ✗ Pattern did not match for sync: posts.Other\n"
+                   "[Requesting] Error processing request: Request r1 timed out after 10000ms\n")
+    f = one(log, "F11")
+    assert f.sync == "posts.MyPosts" and "removed every frame" in f.explanation and log.patched_engine

@@ -74,6 +74,7 @@ _CONT = re.compile(rb"(?:[A-Za-z_$][\w$]*|'[^']*'|\"[^\"]*\"|\[Symbol\([^)]*\)\]
                    rb"(?:['\"`\[{\d-]|undefined|null|true|false|Map\(|Set\(|Frames\(|new |ObjectId|[A-Z]\w* \{)")
 _APP_TAG = re.compile(rb"\[[\w$]+(?:\.[\w$]+)?\] ")
 _FLOW = re.compile(rb"\[Symbol\(flow\)\]: ['\"]([^'\"]+)['\"]")
+_CHECKING = re.compile(rb"Checking sync: (\S+)")
 _CONCEPT_CLASS = re.compile(r"\bconcept: (?:\[class )?([A-Za-z_$][\w$]*)")
 _TIMEOUT_MSG = re.compile(r"Request (\S+) timed out after (\d+)ms")
 _INIT = re.compile(rb"Requesting concept initialized with a timeout of (\d+)ms")
@@ -558,7 +559,7 @@ class ServerLog:
             if after_action and ((var == "session" and not r.session_logged) or var not in ("user", "session")):
                 # right after a successful action, the value must come from a `then` action
                 return "F1", var
-        if code == "F10" and r is not None and r.n_actions > 1:
+        if code == "F10" and r is not None and (r.n_actions > 1 or _emptied(r)):
             return "F11", var
         return code, var
 
@@ -601,6 +602,11 @@ def _to_ts(text: str | None) -> pd.Timestamp | None:
         return pd.Timestamp(text.replace(",", "."))
     except (ValueError, TypeError):
         return None
+
+
+def _emptied(r: _Req) -> list[str]:
+    """Syncs that matched for this request but never got past `where` (VERBOSE or a patched engine)."""
+    return [s for s in (r.matched or []) if s not in (r.after or []) and s not in (r.then_syncs or [])]
 
 
 def _outcome(r: _Req) -> tuple[str, int | None]:
@@ -649,6 +655,7 @@ class _Reader:
         self.saw_trace = self.saw_verbose = self.saw_requesting = False
         self.saw_v1 = self.saw_startup = False
         self.last_matched: dict[str | None, str] = {}
+        self.checking: str | None = None  # patched engines: the sync named by "Checking sync: X"
         self._appends = (log._a_line.append, log._a_start.append, log._a_end.append, log._a_name.append,
                          log._a_req.append, log._a_kind.append, log._a_attr.append, log._a_fmt.append)
 
@@ -695,6 +702,7 @@ class _Reader:
                 return
             if line.startswith(b"[SyncEngine]"):
                 self.log.patched_engine = True
+                self._sync_engine_line(line)
                 return
             if line.startswith(b"[Requesting]"):
                 self.saw_requesting = True
@@ -1091,6 +1099,15 @@ class _Reader:
             self.in_error_dump = True
             return
 
+    def _sync_engine_line(self, line: bytes) -> None:
+        """Patched engines' own lines: a sync whose `where` returned 0 frames is worth remembering."""
+        m = _CHECKING.search(line)
+        if m:
+            self.checking = m.group(1).decode("utf-8", "replace")
+        elif b"returned 0 frames" in line and self.checking and self.active is not None:
+            r = self.log._reqs[self.active]
+            r.matched = (r.matched or []) + [self.checking]
+
     # -- startup and everything else -------------------------------------------------------
 
     def _other(self, line: bytes, lineno: int, ts: bytes | None, start: int = -1, end: int = -1) -> None:
@@ -1440,12 +1457,11 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
                "exactly; run `deno run build` after adding sync files.")
     else:
         last = r.last_action if r else None
-        if r is not None and r.matched:
-            emptied = [s for s in r.matched if s not in (r.after or []) and s not in (r.then_syncs or [])]
-            sync = emptied[-1] if emptied else None
+        emptied = _emptied(r) if r is not None else []
+        sync = emptied[-1] if emptied else None
         if sync:
-            expl = (f"{where} timed out: `{sync}` matched but its `where` removed every frame (no ``After "
-                    f"processing `where` `` line), so nothing responded.{no_raise}")
+            expl = (f"{where} timed out: `{sync}` matched but its `where` removed every frame (the engine "
+                    f"logged no frames after `where`), so nothing responded.{no_raise}")
             fix = ("Check the `where` of that sync: a query returning `[]`, a `collectAs` on nothing, or a filter "
                    "that drops every frame; respond explicitly for the empty case.")
         elif r is not None and r.last_kind == _KIND_ERROR:
