@@ -649,6 +649,7 @@ class _Reader:
         self.paths: dict[str, str] = {}
         self.token_owner: dict[bytes, int] = {}
         self.closed: deque[int] = deque()
+        self.open_reqs: dict[int, None] = {}  # requests without respond/error yet, in opening order
         self.active: int | None = None  # request with the most recent activity
         self.last_error: _ErrorRow | None = None
         self.in_error_dump = False
@@ -964,6 +965,7 @@ class _Reader:
                 return self.by_id[rid]
             reqs.append(_Req(path, lineno, ts))
             rix = len(reqs) - 1
+            self.open_reqs[rix] = None
         r = reqs[rix]
         r.rid = rid
         r.path = self.paths.setdefault(path, path) if path is not None else r.path
@@ -978,6 +980,7 @@ class _Reader:
         if rix is None:  # the log starts after this request began
             self.log._reqs.append(_Req(None, lineno, ts))
             rix = len(self.log._reqs) - 1
+            self.open_reqs[rix] = None
             self.log._reqs[rix].rid = rid
             self.by_id[rid] = rix
         return rix
@@ -1018,6 +1021,7 @@ class _Reader:
             r.tokens = r.tokens + toks if r.tokens else toks
 
     def _close(self, rix: int) -> None:
+        self.open_reqs.pop(rix, None)
         self.closed.append(rix)
         while len(self.closed) > _TOKEN_KEEP:
             old = self.closed.popleft()
@@ -1033,16 +1037,20 @@ class _Reader:
         reqs = self.log._reqs
         reqs.append(_Req(path, lineno, ts))
         rix = len(reqs) - 1
+        self.open_reqs[rix] = None
         self.received.setdefault(path, deque()).append(rix)
         self.active = rix
 
     def _current_open(self) -> int | None:
-        if self.active is not None and self.log._reqs[self.active].open:
+        """The open request with the latest activity (looking at the 64 most recently opened)."""
+        reqs = self.log._reqs
+        if self.active is not None and reqs[self.active].open:
             return self.active
         best = None
-        for rix in range(len(self.log._reqs) - 1, max(-1, len(self.log._reqs) - 200), -1):
-            r = self.log._reqs[rix]
-            if r.open and (best is None or r.last_seen > self.log._reqs[best].last_seen):
+        for n, rix in enumerate(reversed(self.open_reqs)):
+            if n >= 64:
+                break
+            if best is None or reqs[rix].last_seen > reqs[best].last_seen:
                 best = rix
         return best
 
