@@ -297,3 +297,18 @@ export function WithHelper({ request, items }: Vars) {
 }""")
     assert list(sf.syncs["name"]) == ["WithHelper"]
     assert [f.code for f in sf.findings()] == ["UNBOUND"]
+
+
+def test_secret_literals_in_sync_text_are_masked(tmp_path):
+    from sessioning.masking import reveal_secrets
+
+    sf = inline(tmp_path, """
+export const Seed: Sync = ({ request, sessionToken }) => ({
+  when: actions([Requesting.request, { path: "/seed", session: sessionToken }, { request }]),
+  then: actions([UserAuthentication.register, { username: "admin", password: "hunter2" }]),
+});""")
+    row = sf.syncs.iloc[0]
+    assert "hunter2" not in row["then"][0] and '"admin"' in row["then"][0]
+    assert "session: sessionToken" in row["when"][0]  # a variable, not a secret
+    with reveal_secrets():
+        assert "hunter2" in sf.syncs.iloc[0]["then"][0]

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sessioning.findings import Finding, findings_frame
+from sessioning.masking import is_password_key, is_secret_key, mask_id, mask_password, secrets_revealed
 
 __all__ = ["SyncReadError", "SyncFiles", "SyncDef", "Pattern", "WhereQuery", "read_syncs", "correlate"]
 
@@ -50,12 +51,17 @@ class Pattern:
     input: dict[str, Value] | None
     output: dict[str, Value] | None  # None: no output element at all
     line: int
-    text: str
+    source: Source
     elements: int
 
     @property
     def action(self) -> str:
         return f"{self.concept}.{self.method}"
+
+    @property
+    def text(self) -> str:
+        """The entry's source, whitespace collapsed, secret literals masked unless revealed."""
+        return self.source.text()
 
 
 @dataclass
@@ -67,12 +73,16 @@ class WhereQuery:
     input: dict[str, Value]
     output: dict[str, Value] | None
     line: int
-    text: str
+    source: Source
     via: str = "query"
 
     @property
     def action(self) -> str:
         return f"{self.concept}.{self.method}"
+
+    @property
+    def text(self) -> str:
+        return self.source.text(limit=200)
 
 
 @dataclass
@@ -92,6 +102,32 @@ class SyncDef:
     where_bound: set[str] = field(default_factory=set)
     where_mentions: set[str] = field(default_factory=set)
     issues: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # found while walking
+
+
+# ---------------------------------------------------------------- source text, masked
+
+
+@dataclass(frozen=True)
+class Source:
+    """A node's source text plus the spans of string literals given to secret-named keys
+    (``password: "hunter2"``), found from the syntax tree; shown masked unless revealed."""
+
+    raw: bytes
+    secrets: tuple[tuple[int, int, bool], ...] = ()  # (start, end, is_password) within ``raw``
+
+    def text(self, reveal: bool | None = None, limit: int | None = None) -> str:
+        raw = self.raw
+        if self.secrets and not (reveal if reveal is not None else secrets_revealed()):
+            for a, b, pw in sorted(self.secrets, reverse=True):
+                lit = raw[a:b].decode("utf-8", "replace")
+                q, body = lit[:1], lit[1:-1]
+                shown = mask_password(body, False) if pw else mask_id(body, False)
+                raw = raw[:a] + f"{q}{shown}{q}".encode() + raw[b:]
+        out = " ".join(raw.decode("utf-8", "replace").split())
+        return out if limit is None else out[:limit]
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 # ---------------------------------------------------------------- tree helpers
@@ -147,6 +183,21 @@ def _has_sync_keys(obj: Any) -> bool:
         if name is not None and _key_name(name) in ("when", "then"):
             return True
     return False
+
+
+def _source(node: Any) -> Source:
+    """The node's text and, from the tree, the string literals paired with secret-named keys."""
+    base = node.start_byte
+    spans = []
+    for n in _walk(node):
+        if n.type != "pair":
+            continue
+        key, value = n.child_by_field_name("key"), n.child_by_field_name("value")
+        name = _key_name(key) if key is not None else None
+        if name and value is not None and value.type in ("string", "template_string") and (
+                is_secret_key(name) or is_password_key(name)):
+            spans.append((value.start_byte - base, value.end_byte - base, is_password_key(name)))
+    return Source(node.text, tuple(spans))
 
 
 # ---------------------------------------------------------------- per-file extraction
@@ -334,7 +385,7 @@ class _FileReader:
                 self.concepts.add(concept)
             inp = self._pattern(els[1], sd) if len(els) > 1 else None
             outp = self._pattern(els[2], sd) if len(els) > 2 else None
-            out.append(Pattern(concept, method, inp, outp, _line(arr), " ".join(_text(arr).split()), len(els)))
+            out.append(Pattern(concept, method, inp, outp, _line(arr), _source(arr), len(els)))
         return out
 
     def _value(self, node: Any, sd: SyncDef) -> Value:
@@ -430,7 +481,7 @@ class _FileReader:
             inp = self._pattern(arglist[1], sd) if len(arglist) > 1 else {}
             out = self._pattern(arglist[2], sd) if len(arglist) > 2 else None
             sd.where_queries.append(WhereQuery(concept, method, inp or {}, out, _line(n),
-                                               " ".join(_text(n).split())[:200], prop))
+                                               _source(n), prop))
             for v in (out or {}).values():
                 if v[0] == "var":
                     sd.where_bound.add(v[1])
