@@ -2,7 +2,8 @@
 
 ``read_log(path_or_text)`` → :class:`~sessioning.readers.logs.ServerLog`;
 ``read_syncs(dir_or_file)`` → :class:`~sessioning.readers.syncfiles.SyncFiles`;
-``parse_inspect(text)`` turns Node/Deno ``inspect`` text into Python values.
+``parse_inspect(text)`` turns Node/Deno ``inspect`` text into Python values;
+``correlate(log_findings, sync_files)`` names the sync behind what a log shows.
 
 Imports are lazy so that ``import sessioning.readers.database`` stays light and a broken
 optional module never breaks the others.
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["read_log", "read_syncs", "parse_inspect", "ServerLog", "SyncFiles"]
+__all__ = ["read_log", "read_syncs", "parse_inspect", "correlate", "ServerLog", "SyncFiles", "LogReadError",
+           "SyncReadError"]
 
 _WHERE = {
-    "read_log": "logs", "ServerLog": "logs", "read_syncs": "syncfiles", "SyncFiles": "syncfiles",
+    "read_log": "logs", "ServerLog": "logs", "LogReadError": "logs",
+    "read_syncs": "syncfiles", "SyncFiles": "syncfiles", "SyncReadError": "syncfiles", "correlate": "syncfiles",
     "parse_inspect": "inspect_parse",
 }
 
