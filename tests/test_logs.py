@@ -149,7 +149,7 @@ def test_f10_timeout_request_never_matched():
     log = read_log(LOGS / "timeout.log")
     f10 = one(log, "F10")
     assert f10.request == "019a6e32-1b9f-7460-9bab-9064813481ad"
-    assert "no request sync matched" in f10.explanation and "REQUESTING_TIMEOUT" in f10.explanation
+    assert "no request sync fired" in f10.explanation and "REQUESTING_TIMEOUT" in f10.explanation
     assert "content" in f10.explanation and "session" in f10.explanation  # the body keys, not values
     req = log.requests.set_index("request")
     assert req.loc[f10.request, "outcome"] == "timed out" and req.loc[f10.request, "status"] == 504

@@ -1122,7 +1122,8 @@ class _Reader:
         log = self.log
         m = _UNCAUGHT.match(line)
         if m:
-            self._add_error(lineno, ts, None, "startup", m.group(1).decode("utf-8", "replace"))
+            msg = m.group(1).decode("utf-8", "replace")
+            self._add_error(lineno, ts, None, "startup", msg[7:] if msg.startswith("Error: ") else msg)
             self.in_error_dump = True
             return
         m = _PASSTHROUGH_ERR.match(line)
@@ -1447,7 +1448,8 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
         if isinstance(v, dict):
             body_keys = [str(k) for k in v if k != "path"]
     if code == "F10":
-        keys = " (body keys: " + ", ".join(body_keys) + ")" if body_keys is not None else ""
+        keys = ("" if body_keys is None else " (empty body)" if not body_keys
+                else " (body keys: " + ", ".join(body_keys) + ")")
         if path and path.startswith("/api/"):
             keys += (f". The path received was `{path}`: the client called `/api{path}`, so the `/api` base is "
                      "in the URL twice")
@@ -1458,9 +1460,11 @@ def _timeout_finding(log: ServerLog, e: _ErrorRow, code: str, n: int, reqs: list
                     "instead, F11.)")
         else:
             seen = " After `Requesting.request` nothing ran."
-        expl = (f"{where} timed out: no request sync matched it{keys}.{seen} The path literal must match exactly "
-                "(case, no trailing slash, no `/api` prefix) and every key in the `when` input pattern must be in "
-                f"the request body; a sync file not named `*.sync.ts` or a stale barrel also causes this.{no_raise}")
+        expl = (f"{where} timed out: no request sync fired for it{keys}.{seen} Either none matched — the path "
+                "literal must match exactly (case, no trailing slash, no `/api` prefix), every key in the `when` "
+                "input pattern must be in the request body, and a sync file not named `*.sync.ts` or a stale "
+                "barrel is invisible — or a matching sync's `where` removed every frame (e.g. `_getUser` found no "
+                f"user for the session).{no_raise}")
         fix = (f"Make a sync's `when` match `[Requesting.request, {{ path: \"{path or '/…'}\", … }}, {{ request }}]` "
                "exactly; run `deno run build` after adding sync files.")
     else:
