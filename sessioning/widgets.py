@@ -110,7 +110,7 @@ def _diff_rows(writes: list[dict]) -> list[tuple[str, str, Any, str, Any, Any]]:
     return rows
 
 
-def _steps(run: Run, engine: Engine | None, flow: Any) -> list[dict[str, Any]]:
+def _steps(run: Run, engine: Engine | None, flow: Any, max_flows: int | None = None) -> list[dict[str, Any]]:
     """Every action of the chosen flows in order, each flow closed by its answer (if it was a request)."""
     flow_id = getattr(flow, "flow", flow)
     logs = list(run.flows.values())
@@ -118,6 +118,8 @@ def _steps(run: Run, engine: Engine | None, flow: Any) -> list[dict[str, Any]]:
         logs = logs[-1:]
     elif flow_id is not None:
         logs = [log for log in logs if log.flow == flow_id]
+    if max_flows:
+        logs = logs[-max_flows:]
     steps: list[dict[str, Any]] = []
     for number, log in enumerate(logs, 1):
         by_trigger: dict[str, list] = {}
@@ -158,7 +160,8 @@ def _tried_texts(evs: list, answer: bool = False) -> list[str]:
     out, other_paths, seen = [], 0, set()
     for ev in evs:
         failure = next((p["failure"] for p in ev.when if p.get("failure")), None)
-        if failure and failure.get("key") == "path" and failure.get("reason") == "literal_mismatch":
+        near_miss = "(" in (failure or {}).get("text", "")  # case, trailing slash, /api prefix
+        if failure and failure.get("key") == "path" and failure.get("reason") == "literal_mismatch" and not near_miss:
             other_paths += 1
             continue
         if answer and failure and failure.get("reason") == "synced":
@@ -167,7 +170,7 @@ def _tried_texts(evs: list, answer: bool = False) -> list[str]:
         if text not in seen:
             seen.add(text)
             out.append(text)
-    if other_paths and not answer:
+    if other_paths:
         out.append(f"· {other_paths} sync{'s' if other_paths > 1 else ''} for other paths did not match")
     return out
 
@@ -189,13 +192,14 @@ class FlowStepper(w.VBox):
     """Step through a run: ``FlowStepper(app)`` (live), ``FlowStepper(run)``, ``FlowStepper("trace.json")``.
 
     ``flow``: ``None`` for every flow of the run, ``"last"`` for the latest one, or a flow id / a
-    :class:`Response`. Move with the buttons (``next_button.click()``), with ``go(i)``, or by setting
+    :class:`Response`; ``max_flows`` keeps the list short on long runs (the latest flows). Move with the buttons (``next_button.click()``), with ``go(i)``, or by setting
     ``steps_list.value = i``. ``current`` is the current step, ``text()`` describes it.
     """
 
-    def __init__(self, source: Any, flow: Any = None) -> None:
+    def __init__(self, source: Any, flow: Any = None, max_flows: int | None = 100) -> None:
         self.run, self.engine = _run_of(source)
         self.flow = flow
+        self.max_flows = max_flows
         self.steps: list[dict[str, Any]] = []
         self.first_button = w.Button(description="First", icon="fast-backward", tooltip="first step")
         self.back_button = w.Button(description="Back", icon="step-backward", tooltip="previous step")
@@ -254,7 +258,7 @@ class FlowStepper(w.VBox):
         """Re-read the run (after more requests). ``to``: ``"keep"``, ``"first"``, ``"last"`` or
         ``"new"`` (the first step of the latest flow)."""
         old = self.index
-        self.steps = _steps(self.run, self.engine, self.flow)
+        self.steps = _steps(self.run, self.engine, self.flow, self.max_flows)
         options = [(f"{i + 1:>2}. {_indent(s)}{s['label']}", i) for i, s in enumerate(self.steps)]
         self.steps_list.options = options  # resets the value, which re-renders
         if not self.steps:

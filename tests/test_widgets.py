@@ -160,3 +160,20 @@ def test_stepper_sends_requests_itself(app):
     assert stepper.steps[-1]["label"] == "answer 200"
     with pytest.raises(RuntimeError):
         FlowStepper(app.engine.run).request("/me")
+
+
+def test_a_thrown_action_and_a_timeout_are_shown(app):
+    app.db.faults.fail_action("Sessioning.create", RuntimeError("disk full"))
+    with console.quiet():
+        app.request("/login", username="alice", password="correct horse")
+        app.request("/login", username="alice", password="wrong", path_typo=True)
+        timeout = app.request("/Login", username="alice", password="correct horse")
+    stepper = FlowStepper(app, max_flows=3)
+    labels = [s["label"] for s in stepper.steps]
+    assert labels.count("Requesting.request") == 3 and "answer 500" in labels and labels[-1] == "answer 504"
+    stepper.go(labels.index("Sessioning.create"))
+    assert "threw RuntimeError: disk full" in stepper.text()
+    stepper.last_button.click()
+    text = stepper.text()
+    assert timeout.status == 504 and "no sync called Requesting.respond" in text
+    assert "(case differs)" in text
