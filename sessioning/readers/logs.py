@@ -101,6 +101,7 @@ _ATTR_NAMES = (None, "id", "value", "order", "flow")
 _ATTR_NONE, _ATTR_ID, _ATTR_VALUE, _ATTR_ORDER, _ATTR_FLOW = range(5)
 _MAX_ENTRY_LINES = 5000  # an entry longer than this is cut (a truncated or garbled log)
 _TOKEN_KEEP = 256  # closed requests whose values still attribute late actions
+_TOKEN_MAP_MAX = 200_000  # values remembered before the map is rebuilt from recent requests only
 _NO_TOKENS: list[bytes] = []  # shared, never appended to (a request's list is replaced, not mutated)
 
 
@@ -1019,17 +1020,25 @@ class _Reader:
         if toks:  # dict.update with fromkeys: one C call instead of a Python loop
             self.token_owner.update(dict.fromkeys(toks, rix))
             r.tokens = r.tokens + toks if r.tokens else toks
+            if len(self.token_owner) > _TOKEN_MAP_MAX:
+                self._rebuild_tokens()
 
     def _close(self, rix: int) -> None:
         self.open_reqs.pop(rix, None)
         self.closed.append(rix)
-        while len(self.closed) > _TOKEN_KEEP:
-            old = self.closed.popleft()
-            r = self.log._reqs[old]
-            for tok in r.tokens:
-                if self.token_owner.get(tok) == old:
-                    del self.token_owner[tok]
-            r.tokens = _NO_TOKENS
+        while len(self.closed) > _TOKEN_KEEP:  # old requests forget their values...
+            self.log._reqs[self.closed.popleft()].tokens = _NO_TOKENS
+
+    def _rebuild_tokens(self) -> None:
+        """...and the value → request map is rebuilt from the remembered ones when it grows too big
+        (amortised: far cheaper than deleting each value as its request closes)."""
+        reqs = self.log._reqs
+        keep = sorted(set(self.closed) | set(list(self.open_reqs)[-1000:]))
+        owner: dict[bytes, int] = {}
+        for rix in keep:  # oldest first, so the most recent owner of a value wins
+            if reqs[rix].tokens:
+                owner.update(dict.fromkeys(reqs[rix].tokens, rix))
+        self.token_owner = owner
 
     def _received(self, path: str, lineno: int, ts: bytes | None) -> None:
         self.saw_requesting = True
