@@ -525,3 +525,17 @@ def test_patched_engine_where_returned_zero_frames():
                    "[Requesting] Error processing request: Request r1 timed out after 10000ms\n")
     f = one(log, "F11")
     assert f.sync == "posts.MyPosts" and "removed every frame" in f.explanation and log.patched_engine
+
+
+@pytest.mark.parametrize("line, inp, out, outcome", [
+    ("Foo.bar { a: 'x => y' } => { ok: true }", {"a": "x => y"}, {"ok": True}, "ok"),
+    ("Foo.bar { a: '{[' } => { error: 'bad }' }", {"a": "{["}, {"error": "bad }"}, "error"),
+    ("Foo.bar { a: 1 } => undefined", {"a": 1}, None, "undefined"),
+    ("Foo.bar {} => 'text'", {}, "text", "other"),
+    ("Foo.bar { m: Map(1) { 'k' => 1 } } => [ { n: 1 } ]", {"m": {"k": 1}}, [{"n": 1}], "array"),
+])
+def test_single_line_entries(line, inp, out, outcome):
+    log = read_log(line + "\n")
+    row = log.actions.iloc[0]
+    assert (row["input"], row["output"], row["outcome"]) == (inp, out, outcome)
+    assert log.truncated_entries == 0 and log.unknown_lines["count"] == 0
