@@ -317,6 +317,9 @@ class FlowStepper(w.VBox):
                                       "the database kept the last")
             if ev is not None:
                 facts["sync"] = f"thrown in sync {ev.sync}"
+        if ev is not None and ev.where:
+            facts["where"] = "where: " + " → ".join(
+                f"{st.get('step')} {st.get('name')} ({st.get('frames_in')}→{st.get('frames_out')} frames)" for st in ev.where)
         if ev is not None:
             facts["frames"] = _frames_rows(ev, self.engine)
             if facts["frames"] and ev.sync:
@@ -329,6 +332,8 @@ class FlowStepper(w.VBox):
         out = [f["title"], *[f"  {line}" for line in f["lines"]]]
         if f["sync"]:
             out.append(f"  {f['sync']}")
+        if f.get("where"):
+            out.append(f"  {f['where']}")
         for i, rows in enumerate(f["frames"]):
             cells = ", ".join(f"{n}={_short(v, 40)}" if bound else f"{n}=(unbound)" for n, v, bound in rows)
             out.append(f"  frame {i + 1} of {f.get('frames_of')}: {cells}")
@@ -366,7 +371,8 @@ class FlowStepper(w.VBox):
                 for n, v, bound in rows)
             frames += f"<div style='color: #555'>frame {i + 1}</div><table style='{_TABLE}'>{cells}</table>"
         if f["frames"]:
-            frames = f"<b>Frames of {e(f.get('frames_of') or '')}</b>{frames}"
+            where = f"<div style='{_MONO} color: #555'>{e(f['where'])}</div>" if f.get("where") else ""
+            frames = f"<b>Frames of {e(f.get('frames_of') or '')}</b>{where}{frames}"
         tried = "".join(f"<li style='{_MONO} list-style: none'>{e(t)}</li>" for t in f["tried"])
         if tried:
             frames += f"<b>Syncs tried</b><ul style='margin: 2px 0; padding-left: 18px'>{tried}</ul>"

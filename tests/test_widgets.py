@@ -92,6 +92,9 @@ def test_login_panel_clicks_refresh_trace_sessions_and_stepper():
     with console.quiet():
         panel.me_button.click()
     assert "username: 'alice'" in panel.text()
+    stepper.last_button.click()
+    stepper.back_button.click()
+    assert "where: query Sessioning._getUser (1→1 frames) → filter" in stepper.text()
     with console.quiet():
         panel.logout_button.click()
     assert panel.session is None and len(panel.sessions()) == 0
