@@ -12,6 +12,7 @@ from .concepts import (
     UserAuthenticationConcept,
 )
 from .db import ConnectionProblem, connect, load_config
+from .diagnose import diagnose, diagnose_findings  # eager: the function must shadow its module's name
 from .engine import (
     BindingNotFound,
     Engine,
@@ -32,13 +33,11 @@ from .faults import Faults
 from .findings import FAILURE_MODES, Finding, findings_frame
 from .ids import freshID, is_uuid7, uuid7_time
 from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
+from .tables import evaluations_table, requests_table, sessions_table, step_diff, trace_table, writes_table
 from .watch import ReadOnlyError
 
-# Heavier parts (pandas tables, widgets, readers) load on first use, so the command line starts fast.
+# Widgets and readers load on first use, so the command line starts fast.
 _LAZY = {
-    "diagnose": "diagnose", "diagnose_findings": "diagnose",
-    "sessions_table": "tables", "requests_table": "tables", "trace_table": "tables",
-    "evaluations_table": "tables", "writes_table": "tables", "step_diff": "tables",
     "FlowStepper": "widgets", "LoginPanel": "widgets", "SyncPicker": "widgets",
     "read_log": "readers.logs", "ServerLog": "readers.logs", "read_syncs": "readers.syncfiles",
     "SyncFiles": "readers.syncfiles", "diagnose_database": "readers.database",
@@ -59,6 +58,7 @@ __all__ = [
     "ReadOnlyError", "RequestTimeout", "RequestingConcept", "Response", "Run", "SessioningConcept",
     "UserAuthenticationConcept", "Var", "WhenMissingOutput", "actions", "auth_syncs", "connect", "console",
     "findings_frame", "freshID", "is_uuid7", "load_config", "make_app", "mask_secrets", "replay",
-    "reveal_secrets", "set_reveal_secrets", "uuid7_time",
+    "reveal_secrets", "set_reveal_secrets", "uuid7_time", "diagnose", "diagnose_findings",
+    "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
     *_LAZY,
 ]
