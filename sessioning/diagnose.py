@@ -424,6 +424,8 @@ class _RunDiagnosis:
             if missing:
                 index = missing[0] if index not in missing else index
                 label = d.when[index].label
+        if label is None and index < len(self._when.get(ev.sync, ())):
+            label = self._when[ev.sync][index].get("action")  # recorded by another evaluation of this sync
         what = f"`when` entry {index}" + (f" (`{label}`)" if label else "")
         self.add(
             "F8", "error",

@@ -539,3 +539,31 @@ def test_f10_path_no_sync_handles():
     assert "No sync handles this path at all" in f["explanation"]
     assert "'/login'" in f["explanation"] and "'/logout'" in f["explanation"]
     assert "Write a request sync for '/nowhere'" in f["fix"]
+
+
+def test_f8_from_an_exported_run_names_the_entry():
+    from sessioning.engine.record import Run
+
+    def extra(app):
+        def LoginAudit(request):  # noqa: N802
+            return {
+                "when": actions([app.Requesting.request, {"path": "/login"}, {"request": request}],
+                                [app.UserAuthentication.authenticate, {}]),
+                "then": actions([app.Requesting.respond, {"request": request, "audited": True}]),
+            }
+        return {"audit.LoginAudit": LoginAudit}
+
+    app = app_with(extra)
+    app.request("/register", username="a", password="p")
+    app.request("/login", username="a", password="p")
+    f = only(diagnose(Run.load(app.engine.run.to_json())), "F8")
+    assert f["sync"] == "audit.LoginAudit"
+    assert "`when` entry 1 (`UserAuthentication.authenticate`)" in f["explanation"]
+
+
+def test_diagnose_reads_a_database_from_an_env_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("MONGODB_URL", raising=False)
+    env = tmp_path / ".env"
+    env.write_text("DB_NAME=test-myapp\n")
+    df = diagnose(env=str(env))
+    assert list(df["code"]) == ["F19"]

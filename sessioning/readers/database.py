@@ -79,8 +79,10 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
     reveal = secrets_revealed() if reveal is None else bool(reveal)
     opened = False
     if db is None:
-        from ..db import connect
+        from ..db import connect, load_config
 
+        if uri is not None and db_name is None:
+            db_name = load_config(env_file).get("DB_NAME")  # the URI from the caller, the name from .env
         db = connect(uri, db_name, env_file=env_file, readonly=True)
         opened = True
     try:
