@@ -267,7 +267,8 @@ class _RunDiagnosis:
             self.not_iterable(log, ev, ctx)
 
     def _snapshot(self, ev: Any) -> list[dict]:
-        return list(ev.frames_where if ev.frames_where is not None else (ev.frames_when or []))
+        where = ev.frames_where
+        return list(where if where is not None else (ev.frames_when or []))
 
     def missing_binding(self, log: Any, ev: Any, ctx: dict) -> None:
         m = _MISSING_BINDING.search(ev.error or "")
@@ -748,7 +749,7 @@ class _RunDiagnosis:
                     )
                     break
                 unbound = [k for k, v in (step.get("unbound") or {}).items() if v]
-                if ev.fired and not ev.error and err is not None and unbound:
+                if ev.fired and not ev.error and err is not None and unbound and ev.where is not None:
                     survivors = [f for f in ev.frames_where or [] if any(k not in f for k in unbound)]
                     if survivors:
                         self._f13_syncs.add(ev.sync)

@@ -467,6 +467,15 @@ def emptied_by(ev: Any) -> dict | None:
     return None
 
 
+def n_frames(ev: Any, which: str) -> int | None:
+    """How many frames an evaluation had after ``when`` / ``where`` (``None``: not reached), without
+    building the snapshots (the engine keeps at most 20 frames in them)."""
+    raw = getattr(ev, f"_frames_{which}", _ABSENT)
+    if raw is _ABSENT:
+        raw = getattr(ev, f"frames_{which}", None)
+    return None if raw is None else len(raw)
+
+
 def first_failure(ev: Any) -> dict | None:
     for w in ev.when or ():
         if w.get("failure"):
@@ -497,7 +506,8 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
         order = {a["id"]: i for i, a in enumerate(log.actions)}
         for ev in log.evaluations:
             fail = first_failure(ev) or {}
-            when_frames = len(ev.frames_when or ())
+            when_frames = n_frames(ev, "when") or 0
+            where_frames = n_frames(ev, "where")
             steps = ev.where or []
             empt = emptied_by(ev)
             why = fail.get("text")
@@ -505,14 +515,14 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
                 why = mask_secrets({"t": why}, False)["t"]
             rows.append({
                 "flow": log.flow, "request": request, "seq": ev.seq, "trigger": order.get(ev.trigger),
-                "trigger_action": ev.trigger_action, "sync": ev.sync, "matched": bool(ev.frames_when),
+                "trigger_action": ev.trigger_action, "sync": ev.sync, "matched": when_frames > 0,
                 "failed_pattern": fail.get("pattern"), "failed_action": fail.get("action"),
                 "failed_side": fail.get("side"), "failed_key": fail.get("key"), "reason": fail.get("reason"),
                 "why": why, "frames_when": when_frames,
                 "where_steps": [_step_text(s) for s in steps] if ev.where is not None else None,
                 "frames_steps": [when_frames] + [s.get("frames_out") for s in steps],
                 "emptied_by": f"{empt.get('step')} {empt.get('name')}" if empt else None,
-                "frames_where": len(ev.frames_where) if ev.frames_where is not None else None,
+                "frames_where": where_frames,
                 "fired": ev.fired or 0, "then": [t.get("action") for t in ev.then or ()],
                 "error": ev.error, "error_type": ev.error_type,
             })
