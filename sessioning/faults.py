@@ -153,15 +153,19 @@ class Faults:
         finally:
             self.remove(rule)
 
-    def check(self, op: str, target: str, doc: dict | None = None) -> None:
-        """Raise the armed error if a rule matches this operation (called by the database wrapper)."""
+    def check(self, op: str, target: str, doc: dict | None = None, namespace: str | None = None) -> None:
+        """Raise the armed error if a rule matches this operation (called by the database wrapper).
+
+        ``target`` is the collection name (or ``Concept.action``) rules are matched on; ``namespace``
+        (``<db>.<collection>``), when given, is what a duplicate-key message names, as a server does.
+        """
         if not self._rules:
             return
         with self._lock:
             for rule in self._rules:
                 if rule.op == op and rule.target == target and not rule.exhausted:
                     rule.fired += 1
-                    error = make_error(rule.error, target, doc, rule.key)
+                    error = make_error(rule.error, namespace or target, doc, rule.key)
                     rule.log.append(str(error))
                     break
             else:

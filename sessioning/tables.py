@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .embedded import all_documents, is_embedded, unwrap
-from .masking import is_secret_key, mask_id, mask_secrets, secrets_revealed
+from .masking import is_secret_key, mask_id, mask_secrets, mask_text, secrets_revealed
 
 #: Documents processed per progress step.
 CHUNK = 20_000
@@ -501,6 +501,7 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
     run, _engine, _db = resolve_run(run)
     reveal = _reveal(reveal)
     rows = []
+    masked_texts: dict[str, str] = {}  # the same sentence recurs across flows: mask it once
     for log in _flows(run, flows):
         request = _request_of(log)
         order = {a["id"]: i for i, a in enumerate(log.actions)}
@@ -512,7 +513,10 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
             empt = emptied_by(ev)
             why = fail.get("text")
             if why is not None and not reveal:
-                why = mask_secrets({"t": why}, False)["t"]
+                masked = masked_texts.get(why)
+                if masked is None:
+                    masked = masked_texts[why] = mask_text(why, False)
+                why = masked
             rows.append({
                 "flow": log.flow, "request": request, "seq": ev.seq, "trigger": order.get(ev.trigger),
                 "trigger_action": ev.trigger_action, "sync": ev.sync, "matched": when_frames > 0,

@@ -267,3 +267,12 @@ def test_nothing_is_lost_under_update_faults_on_respond():
     assert "response" not in stored
     _db_matches_recorded_writes(app)
     assert "F16" in set(diagnose(app)["code"])
+
+
+def test_check_names_the_full_namespace_when_given():
+    faults = Faults()
+    faults.fail_inserts("Sessioning.sessions")
+    with pytest.raises(pymongo_errors.DuplicateKeyError) as info:
+        faults.check("insert", "Sessioning.sessions", {"_id": "s1"}, namespace="app.Sessioning.sessions")
+    assert "collection: app.Sessioning.sessions index: _id_ dup key: { _id: \"s1\" }" in str(info.value)
+    faults.check("insert", "Sessioning.sessions", {"_id": "s2"})  # exhausted: nothing raised
