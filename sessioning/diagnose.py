@@ -629,11 +629,14 @@ class _RunDiagnosis:
 
         def score(ev: Any) -> int:
             f = first_failure(ev) or {}
-            if f.get("reason") in ("output_absent", "bound_mismatch", "literal_mismatch", "absent") and f.get("action") in ran:
-                return 3
+            pat = next((w for w in ev.when or [] if w.get("pattern") == f.get("pattern")), {})
             if f.get("reason") == "synced":
                 return 0
-            return 1
+            if f.get("reason") == "output_absent" and f.get("key") == "error" and set(pat.get("output") or {}) == {"error"}:
+                return 0  # an error sync not matching a success: as it should be
+            if f.get("reason") in ("output_absent", "bound_mismatch", "literal_mismatch", "absent") and f.get("action") in ran:
+                return 3
+            return 2 if f.get("reason") == "no_record" else 1
 
         did = (f"`{last['concept']}.{last['action']}` ran (it returned {_fmt(last.get('output'), reveal=self.reveal)})"
                if last else "the request ran")
@@ -659,6 +662,9 @@ class _RunDiagnosis:
                          if f"{a['concept']}.{a['action']}" == f.get("action") and a.get("called_from")]
             if elsewhere:
                 note = f" `{f.get('action')}` ran in another flow (called from a `where`: F14), so this flow never sees it."
+            else:
+                note = (f" `{f.get('action')}` never ran in this flow: the sync that should call it did not fire"
+                        " (see the other findings for this request).")
         failed_output = (ran.get(f.get("action")) or {}).get("output")
         if note.startswith(" An output pattern"):
             fix = (f"Split `{best.sync}` into a success sync `{{{', '.join(k for k in out if k != 'error')}}}` and an "
@@ -667,6 +673,9 @@ class _RunDiagnosis:
             fix = (f"`{f.get('action')}` returned `{{error}}` and no sync answers that: add one — when "
                    f"`[Requesting.request, {{path: '{path}'}}, {{request}}]` and `[{f.get('action')}, {{}}, {{error}}]`, "
                    "then `Requesting.respond {request, error}`.")
+        elif f.get("reason") == "no_record":
+            fix = (f"Make `{f.get('action')}` run in this flow: fix the sync whose `then` calls it (it must be "
+                   f"triggered by an action of this request's flow), or drop it from the `when` of `{best.sync}`.")
         else:
             fix = (f"Make the output pattern of `{f.get('action')}` in `{best.sync}` name a key that action really "
                    "returns (or `{}` if it returns nothing).")

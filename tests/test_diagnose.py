@@ -474,9 +474,14 @@ def test_f17_create_sync_never_matched():
     app = app_with(extra, replace=["auth.LoginSuccessCreatesSession"])
     app.request("/register", username="a", password="p")
     app.request("/login", username="a", password="p")
-    f17 = only(diagnose(app), "F17")
+    df = diagnose(app)
+    f17 = only(df, "F17")
     assert f17["sync"] == "auth.LoginCreates"
     assert "did not match" in f17["explanation"] and "not `userId`" in f17["explanation"]
+    # the timeout is blamed on the success response waiting for the create, not on the error sync
+    f11 = only(df, "F11")
+    assert f11["sync"] == "auth.LoginResponseSuccess"
+    assert "`Sessioning.create` never ran in this flow" in f11["explanation"]
 
 
 def test_f17_no_sync_creates_sessions():
