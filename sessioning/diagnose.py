@@ -223,7 +223,12 @@ class _RunDiagnosis:
     # -- the whole run ----------------------------------------------------------------------------
     def diagnose(self) -> list[Finding]:
         for log in list(self.run.flows.values()):
-            self.flow(log)
+            try:
+                self.flow(log)
+            except Exception as e:  # noqa: BLE001 - one odd flow (a hand-edited run) must not hide the others
+                self.add("INFO", "info", f"Flow {log.flow} could not be analysed ({type(e).__name__}: {e}).",
+                         "Check that the run was recorded by the kit (or exported with `run.to_json()`).",
+                         request=getattr(log, "request", None), flow=log.flow)
         return self.findings
 
     def flow(self, log: Any) -> None:

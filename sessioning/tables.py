@@ -340,7 +340,8 @@ def requests_table(db: Any, collection: str = "Requesting.requests", reveal: boo
             "input": mask_secrets(inp, reveal),
             "has_response": "response" in d,
             "response": mask_secrets(resp, reveal) if resp is not None else None,
-            "error": resp.get("error") if isinstance(resp, dict) else None,
+            "error": (resp.get("error") if reveal or not isinstance(resp.get("error"), str)
+                      else mask_text(resp["error"], False)) if isinstance(resp, dict) else None,
             "created": _created(d, time_field),
             "id_type": id_kind(d.get("_id")),
         })

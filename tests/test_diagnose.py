@@ -572,3 +572,17 @@ def test_diagnose_reads_a_database_from_an_env_file(tmp_path, monkeypatch):
     env.write_text("DB_NAME=test-myapp\n")
     df = diagnose(env=str(env))
     assert list(df["code"]) == ["F19"]
+
+
+def test_an_odd_flow_does_not_hide_the_others():
+    from sessioning.engine.record import Run
+
+    app = make_app(fast_hash=True, syncs="one_then")
+    app.request("/register", username="a", password="p")
+    app.request("/login", username="a", password="p")
+    data = app.engine.run.to_dict()
+    data["flows"][0]["actions"][0]["writes"] = "garbage"  # hand-edited
+    data["flows"][1]["actions"][0]["writes"] = [42]
+    df = diagnose(Run.from_dict(data))
+    assert {"F1", "INFO"} <= set(df["code"])
+    assert "could not be analysed" in only(df, "INFO")["explanation"]

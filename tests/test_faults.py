@@ -276,3 +276,43 @@ def test_check_names_the_full_namespace_when_given():
         faults.check("insert", "Sessioning.sessions", {"_id": "s1"}, namespace="app.Sessioning.sessions")
     assert "collection: app.Sessioning.sessions index: _id_ dup key: { _id: \"s1\" }" in str(info.value)
     faults.check("insert", "Sessioning.sessions", {"_id": "s2"})  # exhausted: nothing raised
+
+
+# -- property: any mix of faults, any script ------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_fault = st.tuples(st.sampled_from(COLLECTIONS), st.sampled_from(["duplicate_key", "write_error", "timeout"]),
+                   st.one_of(st.none(), st.integers(1, 3)))
+_step = st.tuples(st.sampled_from(["register", "login", "logout", "me"]), st.sampled_from(["a", "b", "c"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(faults=st.lists(_fault, max_size=3), script=st.lists(_step, min_size=1, max_size=8))
+def test_property_no_failed_insert_is_lost(faults, script):
+    app = make_app(fast_hash=True)
+    rules = [app.db.faults.fail_inserts(c, kind, times) for c, kind, times in faults]
+    sessions: dict[str, str] = {}
+    for op, user in script:
+        if op == "register":
+            app.request("/register", username=user, password="pw")
+        elif op == "login":
+            r = app.request("/login", username=user, password="pw")
+            if r.ok and "session" in r.body:
+                sessions[user] = r.body["session"]
+        else:
+            app.request(f"/{op}", session=sessions.get(user, "no-such-session-0000"))
+    t = trace_table(app, reveal=True)
+    for coll, writer in WRITERS.items():
+        fired = sum(r.fired for r in rules if r.target == coll)
+        mine = t[t["action"] == writer]
+        surfaced = mine[mine["status"].isin(["exception", "error"])]
+        assert len(surfaced) >= fired, (coll, fired, len(surfaced))
+        thrown = set(mine["exception"].dropna())
+        returned = (mine["status"] == "error").any()
+        for message in [m for r in rules if r.target == coll for m in r.log]:
+            assert message in thrown or returned, message  # thrown word for word, or returned as {error}
+    _db_matches_recorded_writes(app)
+    df = diagnose(app)  # never crashes, and names the exceptions (identical ones are shown once)
+    if (t["status"] == "exception").any():
+        assert "F16" in set(df["code"])

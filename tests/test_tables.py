@@ -281,3 +281,12 @@ def test_a_real_server_is_read_in_pymongo_batches():
     assert len(df) == 2 and df["user_exists"].all() and int(df["id_not_string"].sum()) == 1
     assert sessions.batch_sizes == [10_000]
     assert len(sessions_table(db)) == 2  # pymongoarrow is not installed: plain batches
+
+
+def test_requests_table_masks_session_ids_quoted_in_errors():
+    app = make_app(fast_hash=True, syncs="correct")
+    sid = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0000"
+    app.request("/logout", session=sid)
+    df = requests_table(app.db)
+    assert df.loc[0, "error"] == f"Session with id {sid[:8]}…{sid[-4:]} not found"
+    assert requests_table(app.db, reveal=True).loc[0, "error"] == f"Session with id {sid} not found"
