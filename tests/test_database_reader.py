@@ -144,3 +144,12 @@ def test_session_ids_in_findings_are_masked():
     assert sid not in (f.evidence or "") and f"{sid[:8]}…{sid[-4:]}" in f.evidence
     revealed = next(f for f in diagnose_database(db=db, reveal=True) if f.code == "F17")
     assert sid in revealed.evidence
+
+
+def test_duplicate_usernames_are_duplicate_key_candidates():
+    db = connect(embedded=True)
+    db["UserAuthentication.users"].insert_many([
+        {"_id": freshID(), "username": "ann"}, {"_id": freshID(), "username": "ann"}, {"_id": freshID(), "username": "bo"}])
+    f = next(f for f in diagnose_database(db=db) if f.code == "F16")
+    assert "'ann' ×2" in f.explanation and "unique index" in f.explanation
+    assert "E11000" in f.explanation

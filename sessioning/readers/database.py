@@ -6,7 +6,8 @@ returns :class:`~sessioning.findings.Finding` objects for
 * requests stored without a response (a timeout: no sync responded, F10/F11 — or a 500);
 * sessions pointing to users that do not exist, and ObjectId vs string id mix-ups (F17);
 * session collections under other names than the one inspected (F17);
-* a ``test-<DB_NAME>`` database in use or lying beside the real one (F19).
+* a ``test-<DB_NAME>`` database in use or lying beside the real one (F19);
+* duplicate usernames — what a unique index would refuse with E11000 (F16 candidates).
 
 ``diagnose_database(db=handle)`` reads a database handle that is already open (tests, the kit's
 embedded database). Nothing is ever written.
@@ -70,6 +71,7 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
                       db: Any = None, sessions_collection: str = "Sessioning.sessions", user_field: str = "user",
                       users_collection: str | None = "UserAuthentication.users",
                       requests_collection: str = "Requesting.requests", skip_requests: Iterable[str] = (),
+                      username_field: str = "username",
                       reveal: bool | None = None, progress: bool | None = None, examples: int = 3) -> list[Finding]:
     """Findings about an app's database (read-only). Pass ``uri``/``db_name``/``env_file`` to connect,
     or ``db=`` an open handle. Collection and field names are parameters (real apps rename them);
@@ -178,6 +180,27 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
                     add("INFO", "info",
                         f"`{users_collection}` is not in this database, so sessions could not be joined to their users.",
                         "Pass `users_collection=` the collection your authentication concept uses.")
+
+        # -- F16 candidates: duplicate usernames (what a unique index would refuse with E11000) ---------
+        if users_collection and users_collection in names:
+            from ..tables import read_collection
+
+            seen: dict[Any, list] = {}
+            for u in read_collection(db, users_collection, projection={username_field: 1}, progress=progress):
+                name_value = u.get(username_field)
+                if isinstance(name_value, str):
+                    seen.setdefault(name_value, []).append(u.get("_id"))
+            dups = {k: v for k, v in seen.items() if len(v) > 1}
+            if dups:
+                sample = ", ".join(f"{k!r} ×{len(v)}" for k, v in list(dups.items())[:examples])
+                add("F16", "warning",
+                    f"{len(dups)} `{username_field}` value(s) in `{users_collection}` are held by several users "
+                    f"({sample}): there is no unique index, or it was created after the duplicates (an unawaited "
+                    "`createIndex` races the first inserts). Logging in finds only one of them; building the index "
+                    "now fails with E11000.",
+                    f"Remove the duplicates, then create the unique index on `{username_field}` before the first "
+                    "insert (await it), and keep the `findOne` pre-check in `register`.",
+                    evidence=f"duplicates: {sample}")
 
         # -- requests without a response ---------------------------------------------------------
         if requests_collection in names:
