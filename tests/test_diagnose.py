@@ -354,6 +354,8 @@ def test_correct_app_has_no_run_findings():
     app.request("/me", session=BOGUS)
     app.request("/logout", session=session)
     app.request("/logout", session=BOGUS)
+    assert app.request("/login", username="alice", password="wrong").body == {"error": "Invalid username or password"}
+    assert "error" in app.request("/register", username="alice", password="x").body
     df = diagnose(app)
     assert df.empty, df[["code", "sync", "explanation"]].to_string()
 
