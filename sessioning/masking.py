@@ -120,6 +120,8 @@ def mask_value(key: Any, value: Any, reveal: bool | None = None) -> Any:
     """Mask ``value`` if ``key`` names a secret; recurse into containers."""
     if is_password_key(key):
         return mask_password(value, reveal)
+    if isinstance(value, str) and value.startswith("Symbol(") and value.endswith(")"):
+        return value  # a sync variable in a recorded pattern, not a secret value
     if is_secret_key(key) and isinstance(value, (str, bytes, int)) and not isinstance(value, bool):
         if reveal if reveal is not None else secrets_revealed():
             return value

@@ -142,7 +142,7 @@ class WatchedCollection:
     # -- writes -----------------------------------------------------------------------------
     def _before_write(self, op: str, doc: dict | None = None) -> WriteSink | None:
         self._db._refuse_if_readonly(op, self.name)
-        self._db.faults.check(op, self.name, doc)
+        self._db.faults.check(op, self.name, doc, namespace=self._target.full_name)
         return _sink.get()
 
     def _emit(self, sink: WriteSink | None, op: str, before: Any, after: Any) -> None:
@@ -164,7 +164,8 @@ class WatchedCollection:
         sink = self._before_write("insert", document)
         result = self._target.insert_one(document, *args, **kwargs)
         if sink is not None:
-            self._emit(sink, "insert", None, dict(document))
+            # As stored (dates truncated to milliseconds, naive UTC), not as passed.
+            self._emit(sink, "insert", None, self._find_by_id(result.inserted_id) or dict(document))
         return result
 
     def insert_many(self, documents: list[dict], *args: Any, **kwargs: Any) -> Any:

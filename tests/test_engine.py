@@ -549,3 +549,28 @@ def test_passthrough_routes_print_the_template_lines_and_shadow_requesting(capsy
     # ...yet the action is instrumented, so its syncs still ran: a session was made that nobody received.
     assert a.db["Sessioning.sessions"].count_documents({}) == 1
     assert a.engine.run.flow(r.flow).outcome == "passthrough"
+
+
+def test_the_record_keeps_error_facts_failing_queries_and_sync_definitions():
+    a = make_app(fast_hash=True, logging="OFF", syncs="one_then")
+    a.request("/register", username="alice", password="pw")
+    r = a.request("/login", username="alice", password="pw")
+    loaded = Run.load(a.engine.run.to_json())
+    ev = next(e for e in loaded.evaluations() if e.error)
+    assert ev.error_facts["code"] == "F1" and ev.error_facts["variable"] == "session"
+    assert loaded.flow(r.flow).response["facts"]["code"] == "F1"
+    assert loaded.sync_defs["auth.LoginCreatesSessionAndResponds"]["then"][0]["output"] == {"session": "Symbol(session)"}
+
+    e = Engine(logging="OFF")
+    A = e.instrument(Echo())
+
+    def Throws(x, z, w):
+        return {"when": actions([A.act, {"x": x}, {}]),
+                "where": lambda frames: frames.query(A._rows, {"x": x}, {"q": z}).query(A._rows, {"x": z}, {"z": w}),
+                "then": actions([A.act, {"x": w}])}
+
+    e.register({"Throws": Throws})
+    with pytest.raises(BindingNotFound):
+        A.act(x=1)
+    steps = next(v for v in e.run.evaluations() if v.sync == "Throws").where
+    assert steps[-1]["error"] == "Binding: Symbol(z) not found in frame: [object Object]"

@@ -94,6 +94,20 @@ class Frames(list):
         result = Frames()
         rows_seen: list[Any] = []
         unbound: dict[str, int] = {}
+        try:
+            self._query_into(fn, input, output, result, rows_seen, unbound)
+        except (BindingNotFound, NotIterable) as e:
+            rec = current_where.get()
+            if rec is not None:
+                rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound, error=e.original)
+            raise
+        rec = current_where.get()
+        if rec is not None:
+            rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound)
+        return result
+
+    def _query_into(self, fn: Callable[..., Any], input: dict[str, Any], output: dict[str, Var],  # noqa: A002
+                    result: Frames, rows_seen: list, unbound: dict[str, int]) -> None:
         for frame in self:
             bound_input = {}
             for key, value in input.items():
@@ -116,10 +130,6 @@ class Frames(list):
                     else:
                         unbound[var.name] = unbound.get(var.name, 0) + 1
                 result.append(new)
-        rec = current_where.get()
-        if rec is not None:
-            rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound)
-        return result
 
     # Python's calls are sequential, so both keep frame order (the engine's async query may not).
     queryAsync = query  # noqa: N815

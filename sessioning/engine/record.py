@@ -75,9 +75,9 @@ class Evaluation:
     """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
 
     __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "_frames_when", "where",
-                 "_frames_where", "fired", "then", "error", "error_type")
+                 "_frames_where", "fired", "then", "error", "error_type", "error_facts")
     FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
-              "frames_where", "fired", "then", "error", "error_type")
+              "frames_where", "fired", "then", "error", "error_type", "error_facts")
 
     def __init__(self, seq: int, flow: str, trigger: str, trigger_action: str, sync: str) -> None:
         self.seq = seq
@@ -93,6 +93,7 @@ class Evaluation:
         self.then: list[dict[str, Any]] = []
         self.error: str | None = None
         self.error_type: str | None = None
+        self.error_facts: dict[str, Any] | None = None  # code, explanation, fix, variable, … of an engine error
 
     @property
     def matched(self) -> bool:
@@ -118,12 +119,15 @@ class Evaluation:
 
     # -- called by Frames while ``where`` runs ---------------------------------------------------
     def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,
-                   rows: list, unbound: dict[str, int]) -> None:  # noqa: A002
-        self._steps().append({
+                   rows: list, unbound: dict[str, int], error: str | None = None) -> None:  # noqa: A002
+        step = {
             "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
             "frames_in": len(before), "frames_out": len(after),
             "rows_sample": rows, "unbound": unbound,
-        })
+        }
+        if error is not None:
+            step["error"] = error  # this query threw (Binding: … not found, not iterable)
+        self._steps().append(step)
 
     def simple_step(self, kind: str, name: str, before: list, after: list) -> None:
         self._steps().append({"step": kind, "name": name, "frames_in": len(before), "frames_out": len(after)})
@@ -171,6 +175,8 @@ class Run:
         self.dropped_flows = 0
         self._counter = itertools.count(1)
         self.syncs: list[str] = []
+        #: name → {"when": [...], "then": [...], "where": bool}: each registered sync's patterns, as plain data
+        self.sync_defs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -220,7 +226,7 @@ class Run:
     # -- export / import ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "retention": self.retention, "dropped_flows": self.dropped_flows,
-                "syncs": list(self.syncs), "flows": [plain(f.to_dict()) for f in list(self.flows.values())]}
+                "syncs": list(self.syncs), "sync_defs": self.sync_defs, "flows": [plain(f.to_dict()) for f in list(self.flows.values())]}
 
     def to_json(self, path: str | Path | None = None, *, reveal: bool = False) -> str:
         """The run as JSON (secrets masked unless ``reveal``); written to ``path`` if given."""
@@ -239,6 +245,7 @@ class Run:
         run = cls(retention=data.get("retention"))
         run.dropped_flows = data.get("dropped_flows", 0)
         run.syncs = list(data.get("syncs", []))
+        run.sync_defs = dict(data.get("sync_defs") or {})
         last = 0
         for f in data.get("flows", []):
             log = FlowLog(f["flow"])

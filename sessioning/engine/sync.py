@@ -113,6 +113,11 @@ class Engine:
             sync = self._build(name, fn)
             self.syncs[name] = sync
             self.run.syncs.append(name)
+            self.run.sync_defs[name] = {
+                "when": [{"action": p.label, **p.texts()} for p in sync.when],
+                "then": [{"action": p.label, **p.texts()} for p in sync.then],
+                "where": sync.where is not None,
+            }
             seen = set()
             for pattern in sync.when:
                 if pattern.action not in seen:
@@ -189,6 +194,9 @@ class Engine:
                 entry["status"] = "exception"
                 entry["error"] = getattr(e, "original", None) or str(e)
                 entry["error_type"] = type(e).__name__
+                details = getattr(e, "details", None)  # pymongo's keyPattern / keyValue for E11000
+                if isinstance(details, dict):
+                    entry["error_details"] = plain(details)
             raise
         finally:
             if outer:
@@ -226,6 +234,7 @@ class Engine:
                 if ev is not None and ev.error is None:
                     ev.error = getattr(e, "original", None) or str(e)
                     ev.error_type = type(e).__name__
+                    ev.error_facts = error_facts(e)
                 if isinstance(e, EngineError):
                     e.add_context(sync=sync.name, flow=record.flow)
                 raise
@@ -391,7 +400,8 @@ class Engine:
             log = self.run.flow(response.flow)
             log.request, log.path = response.request, path
             log.response = {"status": response.status, "body": plain(response.body), "message": response.message,
-                            "error_type": type(response.error).__name__ if response.error else None}
+                            "error_type": type(response.error).__name__ if response.error else None,
+                            **({"facts": error_facts(response.error)} if response.error is not None else {})}
             log.outcome = {200: "responded", 504: "timed out", 500: "error"}.get(response.status, str(response.status))
         return response
 
@@ -470,6 +480,21 @@ class Engine:
             f"  output: {deno_format(mask_secrets(out) if out is not UNDEFINED else out)}\n"
             "}"
         )
+
+
+def error_facts(e: BaseException) -> dict[str, Any]:
+    """What an engine error knows beyond its message (code, explanation, fix, variable, …), as plain data."""
+    if not isinstance(e, EngineError):
+        details = getattr(e, "details", None)
+        return {"details": plain(details)} if isinstance(details, dict) else {}
+    facts: dict[str, Any] = {"code": getattr(e, "code", None), "explanation": e.explanation, "fix": e.fix, "sync": e.sync}
+    for key, value in e.facts.items():
+        facts[key] = value.name if isinstance(value, Var) else plain(value)
+    variable = getattr(e, "variable", None)
+    if variable is not None:
+        facts["variable"] = getattr(variable, "name", str(variable))
+        facts["bound"] = plain(getattr(e, "bound", {}))
+    return facts
 
 
 def _request_of_flow(run: Run, flow: str | None) -> str | None:
