@@ -780,7 +780,11 @@ class _Reader:
     def _continue(self, p: _Pending, line: bytes, end: int) -> None:
         p.parts.append(line)
         want = p.kind == "trace" and p.sep < 0
-        depth, pos = _scan(line, p.depth, want)
+        if want and b" => " in line:
+            depth, pos = _scan(line, p.depth, want)  # the separator line: find it exactly
+        else:  # a plain continuation line: count brackets outside strings
+            s = _STRS.sub(b"", line) if (b"'" in line or b'"' in line or b"`" in line) else line
+            depth, pos = p.depth + s.count(b"{") + s.count(b"[") - s.count(b"}") - s.count(b"]"), -1
         p.depth = depth
         if want and pos >= 0:
             p.sep, p.sep_pos = len(p.parts) - 1, pos
@@ -872,11 +876,15 @@ class _Reader:
                 self._close(rix)
         # the quoted input values attribute this action; input and output values, once registered,
         # attribute later actions that reuse them (authenticate's user id → Sessioning.create)
-        toks = _TOKEN1.findall(inp)
+        toks = _TOKEN1.findall(inp) if rix < 0 or (attr == _ATTR_ID and action == b"request") else _NO_TOKENS
         if rix < 0:
             rix, attr = self._attribute(toks)
-        if rix >= 0:
-            self._register_tokens(rix, toks + _TOKEN1.findall(out) if out else toks)
+        # Remember the values later actions may reuse: the request's body and every action's output
+        # (an action's other inputs came from those already); a respond closes its request anyway.
+        if rix >= 0 and attr != _ATTR_ID:
+            self._register_tokens(rix, _TOKEN1.findall(out))
+        elif attr == _ATTR_ID and action == b"request":
+            self._register_tokens(rix, toks)
         self._store(name_ix, rix, kind, attr, lineno, start, end, 0)
 
     def _verbose_action(self, p: _Pending, end: int) -> None:
