@@ -425,7 +425,7 @@ def test_read_log_hostile_text(name, source):
     assert log.summary()["bytes"] == len(data)
 
 
-ERROR_BOMBS = [("Missing binding: Symbol(", 1000), ("Binding: Symbol(", 1500), ("Action ", 3000)]
+ERROR_BOMBS = [("Missing binding: Symbol(", 2000), ("Binding: Symbol(", 2500), ("Action ", 3000)]
 
 
 @pytest.mark.xfail(strict=True, reason="readers/logs.py classify_error: the _ERR_RULES regexes (`Symbol\\(([^)]*)\\)`, "
@@ -436,7 +436,7 @@ ERROR_BOMBS = [("Missing binding: Symbol(", 1000), ("Binding: Symbol(", 1500), (
 def test_error_classification_is_linear_on_long_messages(prefix, times):
     from sessioning.readers.logs import classify_error
 
-    message = prefix * times  # 21-24 KB; read_log(...).errors_frame() classifies every error line with this
+    message = prefix * times  # 21-48 KB; read_log(...).errors_frame() classifies every error line with this
     started = time.perf_counter()
     classify_error(message)
     elapsed = time.perf_counter() - started
