@@ -78,8 +78,10 @@ def _check_log(run: _Run, path: str, progress: bool | None) -> None:
     except OSError as e:
         run.problems.append(f"log: cannot read {path}: {e.strerror or e}")
         return
-    s = log.summary()
-    run.sources.append({"kind": "log", **{k: v for k, v in s.items()}})
+    except Exception as e:  # noqa: BLE001 - a reader bug must still be one line, not a traceback
+        run.problems.append(f"log: could not read {path}: {type(e).__name__}: {mask_text_uris(str(e))[:200]}")
+        return
+    run.sources.append({"kind": "log", **log.summary()})
     run.findings.extend(log.findings())
 
 
@@ -90,6 +92,9 @@ def _check_syncs(run: _Run, path: str) -> None:
         sf = read_syncs(path)
     except (SyncReadError, OSError) as e:
         run.problems.append(f"syncs: {e}")
+        return
+    except Exception as e:  # noqa: BLE001 - a reader bug must still be one line, not a traceback
+        run.problems.append(f"syncs: could not read {path}: {type(e).__name__}: {str(e)[:200]}")
         return
     run.sources.append({"kind": "syncs", "source": sf.root, "files": len(sf.files), "syncs": len(sf.defs),
                         "engine_version": sf.engine_version})

@@ -172,3 +172,14 @@ def test_unreachable_database_is_an_f18_finding(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "sessioning.readers.database", mod)
     code, out, err = run(capsys, "--uri", "mongodb://u:pw123@h:27017")
     assert code == 1 and "F18" in out and "pw123" not in out + err
+
+
+def test_reader_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
+    from sessioning.readers import logs
+
+    def boom(*a, **k):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(logs, "read_log", boom)
+    code, _, err = run(capsys, "--log", str(LOGS / "e11000.log"))
+    assert code == 2 and "RuntimeError: unexpected" in err and "Traceback" not in err
