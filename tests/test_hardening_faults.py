@@ -94,6 +94,19 @@ def _assert_failure_visible(app, r, fault_message: str, *, expect: str) -> None:
         assert r.error is not None and r.body in ({"error": "An internal server error occurred."}, {"error": "Request timed out."})
 
 
+def _assert_diagnosed(app, faulty_flows: list[str], codes: set[str]) -> None:
+    """diagnose() names every failed flow, with one of ``codes``."""
+    from sessioning.diagnose import diagnose_findings
+
+    by_flow: dict[str, set[str]] = {}
+    for f in diagnose_findings(app):
+        flow = (f.extra or {}).get("flow")
+        if flow:
+            by_flow.setdefault(flow, set()).add(f.code)
+    for flow in faulty_flows:
+        assert by_flow.get(flow, set()) & codes, (flow, by_flow.get(flow), codes)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_session_insert_faults_return_seed_error(kind, quiet_console):
     app = _new_app()
@@ -107,6 +120,7 @@ def test_session_insert_faults_return_seed_error(kind, quiet_console):
         assert create["output"]["error"].startswith("Failed to create session: ")
         # no sync answers a failed create in the reference app: the request times out (F11)
         assert r.status == 504
+    _assert_diagnosed(app, [r.flow for r, _ in faulty], {"F11", "F16", "F17"})
     _assert_no_partial_documents(app, good)
     _assert_next_run_clean(app)
 
@@ -120,6 +134,7 @@ def test_request_insert_faults_are_recorded_exceptions(kind, quiet_console):
         _assert_failure_visible(app, r, msg, expect="exception")
         assert r.request is None  # the request was never stored
         assert len(app.engine.run.flows[r.flow].actions) == 1
+    _assert_diagnosed(app, [r.flow for r, _ in faulty], {"F16"})
     _assert_no_partial_documents(app, good)
     ids = {d["_id"] for d in all_documents(app.db["Requesting.requests"])}
     assert len(ids) == 1 + N_FLOWS - len(faulty)  # the register request + the stored logins
@@ -147,6 +162,7 @@ def test_user_insert_faults_on_register(kind, quiet_console):
             assert entry["status"] == "error" and r.body == {"error": "Username already exists"}
         else:
             _assert_failure_visible(app, r, rule.log[-1], expect="exception")
+            _assert_diagnosed(app, [r.flow], {"F16"})
     _assert_no_partial_documents(app, set())
     _assert_next_run_clean(app)
 
@@ -163,6 +179,7 @@ def test_action_faults_are_recorded_exceptions(action, kind, quiet_console):
         entry = _failed_entries(app, r.flow)[0]
         assert f"{entry['concept']}.{entry['action']}" == action
         assert entry["error_type"] in {"DuplicateKeyError", "AutoReconnect", "NetworkTimeout", "WriteError", "RuntimeError"}
+    _assert_diagnosed(app, [r.flow for r, _ in faulty], {"F16"})
     stored = {d["_id"] for d in all_documents(app.db["Sessioning.sessions"])}
     if action == "Requesting.respond":
         # the session was created before respond failed: the client never saw it (no transactions)
@@ -182,6 +199,7 @@ def test_update_faults_on_respond_save(kind, quiet_console):
         _assert_failure_visible(app, r, msg, expect="exception")
         doc = app.db["Requesting.requests"].find_one({"_id": r.request})
         assert doc is not None and "response" not in doc  # the update did not half-happen
+    _assert_diagnosed(app, [r.flow for r, _ in faulty], {"F16"})
     _assert_next_run_clean(app)
 
 
@@ -201,6 +219,7 @@ def test_delete_faults_on_logout(kind, quiet_console):
         else:
             _assert_failure_visible(app, r, rule.log[-1], expect="exception")
             assert still == {"_id": session, "user": still["user"]}  # untouched, not half-deleted
+            _assert_diagnosed(app, [r.flow], {"F16"})
     _assert_next_run_clean(app)
 
 
@@ -234,14 +253,15 @@ def test_fault_api_refuses_nonsense():
 
 
 def test_diagnose_classifies_injected_failures(quiet_console):
-    diagnose = pytest.importorskip("sessioning.diagnose")
+    from sessioning.diagnose import diagnose
+
     app = _new_app()
     app.db.faults.fail_inserts("Sessioning.sessions", "duplicate_key", times=1)
+    r1 = app.request("/login", username="alice", password="pw-alice-123")
     app.db.faults.fail_action("UserAuthentication.authenticate", "write_error", times=1)
-    app.request("/login", username="alice", password="pw-alice-123")
-    app.request("/login", username="alice", password="pw-alice-123")
-    fn = getattr(diagnose, "diagnose", None)
-    assert fn is not None
-    findings = fn(app.engine.run) if fn else []
-    codes = {getattr(f, "code", None) for f in findings}
-    assert "F16" in codes or "F11" in codes, codes
+    r2 = app.request("/login", username="alice", password="pw-alice-123")
+    df = diagnose(app)
+    flows = {d.get("flow"): c for d, c in zip(df["details"], df["code"]) if isinstance(d, dict)}
+    assert flows.get(r2.flow) == "F16"
+    assert r1.flow in flows and flows[r1.flow] in ("F11", "F16", "F17")
+    assert "pw-alice-123" not in df.to_string()
