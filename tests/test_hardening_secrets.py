@@ -303,7 +303,6 @@ def test_log_reader_tables_are_masked(secret_run):
     from sessioning.readers.logs import read_log
 
     app, sessions, console_text = secret_run
-    fixture_logs = "\n".join(p.read_text(errors="replace") for p in sorted((ROOT / "fixtures" / "logs").glob("*.log")))
     with reveal_secrets():
         # the raw log of the same run, as a user's server would print it (unmasked)
         raw = io.StringIO()
