@@ -157,3 +157,36 @@ def test_10000_concurrent_logins_16_threads(quiet_console):
     app, users, flat, elapsed = _login_storm(n, n_threads=16)
     _check(app, users, flat, n)
     print(f"\n10000 logins / 16 threads: {elapsed:.2f} s ({n / elapsed:.0f} logins/s)")
+
+
+def test_concurrent_logins_with_a_tiny_retention(quiet_console):
+    """Flows evicted from the record while other threads are still running them: answers stay right."""
+    app = make_app(fast_hash=True, syncs="correct", logging="TRACE", retention=5)
+    users = {}
+    for i in range(8):
+        r = app.request("/register", username=f"t{i}", password=f"pw-t{i}-123")
+        users[f"t{i}"] = r.body["user"]
+    out = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def worker(t: int) -> None:
+        barrier.wait()
+        for _ in range(50):
+            r = app.request("/login", username=f"t{t}", password=f"pw-t{t}-123")
+            me = app.request("/me", session=r.body.get("session"))
+            with lock:
+                out.append((t, r, me))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert len(out) == 400
+    for t, r, me in out:
+        assert r.status == 200 and "session" in r.body, r
+        assert me.body == {"user": users[f"t{t}"], "username": f"t{t}"}, me
+    run = app.engine.run
+    assert len(run.flows) <= 5 and run.dropped_flows >= 800 - 5
+    assert app.Requesting.concept.pending == {} and app.engine._flows == {}
