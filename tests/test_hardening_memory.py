@@ -79,9 +79,14 @@ def test_default_retention_is_bounded(quiet_console):
 
 
 def test_masking_memory_of_seen_secrets_is_bounded():
-    for i in range(masking._SEEN_MAX + 500):
-        masking.remember_secret(f"secret-token-{i:08d}")
-    assert len(masking._seen_secrets) <= masking._SEEN_MAX
+    saved = dict(masking._seen_secrets)
+    try:
+        for i in range(masking._SEEN_MAX + 500):
+            masking.remember_secret(f"secret-token-{i:08d}")
+        assert len(masking._seen_secrets) <= masking._SEEN_MAX
+    finally:  # other tests' remembered secrets come back
+        masking._seen_secrets.clear()
+        masking._seen_secrets.update(saved)
 
 
 def test_record_false_keeps_nothing(quiet_console):
