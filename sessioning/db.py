@@ -18,8 +18,10 @@ from .embedded import embedded_client
 from .masking import mask_text_uris, mask_uri
 from .watch import WatchedDatabase
 
-#: Seconds a real server gets to answer before we say why it did not.
-DEFAULT_TIMEOUT_S = 5.0
+#: Seconds a real server gets to answer before we say why it did not (the whole connect stays under 5 s).
+DEFAULT_TIMEOUT_S = 4.0
+#: Longer than any real connection string: refuse it at once rather than parse it.
+MAX_URI_LENGTH = 4096
 
 
 class ConnectionProblem(RuntimeError):
@@ -44,6 +46,15 @@ def load_config(env_file: str | os.PathLike | None = None) -> dict[str, str]:
         except (UnicodeDecodeError, ValueError) as e:
             raise ConnectionProblem(f"{path} is not a readable .env file ({type(e).__name__}): it should hold lines like MONGODB_URL=mongodb://… and DB_NAME=…") from None
         values.update({k: v for k, v in raw.items() if v is not None and k in ("MONGODB_URL", "DB_NAME")})
+        if env_file and "MONGODB_URL" not in values:
+            # An explicit .env must configure a server: never fall back to the embedded database silently.
+            mentioned = "MONGODB_URL" in path.read_text(errors="replace")
+            raise ConnectionProblem(
+                f"{path} does not define MONGODB_URL"
+                + (" in a form python-dotenv can read (a line MONGODB_URL=mongodb://…, quotes closed)" if mentioned else "")
+                + ": add a line MONGODB_URL=mongodb://… and a line DB_NAME=…, or call connect() without env_file "
+                "for the embedded database."
+            )
     for key in ("MONGODB_URL", "DB_NAME"):
         if os.environ.get(key) and not env_file:
             values[key] = os.environ[key]
@@ -59,7 +70,8 @@ def _hosts(uri: str) -> str:
         parsed = parse_uri(uri)
         return ",".join(f"{h}:{p}" for h, p in parsed["nodelist"])
     except Exception:
-        return mask_uri(uri).split("@")[-1].split("/")[0]
+        rest = uri.split("://", 1)[-1][:MAX_URI_LENGTH]
+        return rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1] or "(no host)"
 
 
 def explain_connection_error(uri: str, error: BaseException) -> ConnectionProblem:
@@ -125,6 +137,12 @@ def connect(
     if not isinstance(db_name, str) or any(c in db_name for c in '/\\. "$') or len(db_name) > 63:
         raise ConnectionProblem(f"DB_NAME {db_name!r} is not a valid MongoDB database name (no / \\ . space \" $, at most 63 characters).")
     uri = uri.strip()
+    if len(uri) > MAX_URI_LENGTH:
+        raise ConnectionProblem(
+            f"MONGODB_URL is {len(uri):,} characters long, which no MongoDB URI is: check your .env "
+            "(a missing line break or a pasted file?). It should look like mongodb+srv://user:password@cluster.mongodb.net",
+            cause="malformed URI",
+        )
     if not uri.startswith(("mongodb://", "mongodb+srv://")):
         raise explain_connection_error(uri, ValueError("a MongoDB URI starts with mongodb:// or mongodb+srv://"))
     return _connect_real(uri, db_name, readonly=readonly, timeout=timeout)

@@ -145,7 +145,31 @@ def mask_secrets(obj: Any, reveal: bool | None = None) -> Any:
     return obj
 
 
-_URI_CRED = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*)(?::(?P<pw>[^@/\s]*))?@", re.I)
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
+_USERINFO_STOP = re.compile(r"[/\s@]")
+
+
+def _mask_uri_passwords(text: str) -> str:
+    """Mask ``scheme://user:password@`` passwords in linear time (anchored on each ``://``)."""
+    out = []
+    pos = 0
+    start = text.find("://")
+    while start != -1:
+        # The scheme: letters right before "://" (bounded, so no backtracking over long tokens).
+        i = start
+        while i > 0 and start - i < 32 and text[i - 1].lower() in _SCHEME_CHARS:
+            i -= 1
+        after = start + 3
+        stop = _USERINFO_STOP.search(text, after, after + 4096)
+        if i < start and stop is not None and text[stop.start()] == "@":
+            userinfo = text[after:stop.start()]
+            if ":" in userinfo:
+                user = userinfo.split(":", 1)[0]
+                out.append(text[pos:after] + f"{user}:****")
+                pos = stop.start()
+        start = text.find("://", after)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def mask_uri(uri: str, reveal: bool | None = None) -> str:
@@ -167,4 +191,4 @@ def mask_text_uris(text: str, reveal: bool | None = None) -> str:
     """Mask the password of every URI inside free text (log lines, error messages)."""
     if reveal if reveal is not None else secrets_revealed():
         return text
-    return _URI_CRED.sub(lambda m: f"{m['scheme']}{m['user']}:****@" if m["pw"] is not None else m[0], text)
+    return _mask_uri_passwords(text) if "://" in text else text

@@ -275,8 +275,6 @@ def test_uri_in_an_exception_is_masked_in_the_diagnosis(uri_exception_run):
     assert not _scan(_frame_text(diagnose(app)), sessions)
 
 
-@pytest.mark.xfail(strict=True, reason="engine/sync.py Engine.request prints `[Requesting] Error processing request: "
-                                       "{message}` with console.error unmasked, so a URI password in an exception shows")
 def test_uri_in_an_exception_is_masked_on_the_console(uri_exception_run):
     _, sessions, console_text = uri_exception_run
     assert not _scan(console_text, sessions)

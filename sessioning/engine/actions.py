@@ -59,7 +59,8 @@ def _accepts(fn: Any) -> tuple[list[str], frozenset, bool]:
     if cached is None:
         params = list(inspect.signature(fn).parameters.values())
         names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty)
+        required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty
+                             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
         cached = _PARAMS[key] = (names, required, any(p.kind == p.VAR_KEYWORD for p in params))
     return cached
 
@@ -68,7 +69,10 @@ def _adapt(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
     """Call with JavaScript destructuring semantics: extra keys ignored, missing ones ``None``."""
     names, required, var_kw = _accepts(fn)
     if var_kw:
-        return dict(given)
+        out = dict(given)
+        for name in required:
+            out.setdefault(name, None)
+        return out
     return {name: given.get(name) for name in names if name in given or name in required}
 
 

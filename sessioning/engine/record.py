@@ -272,9 +272,16 @@ class Run:
             except (OSError, UnicodeDecodeError) as e:
                 raise ValueError(f"cannot read a recorded run from {path_or_text}: {e}") from None
         try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as e:
-            raise ValueError(f"not a recorded run: invalid JSON ({e})") from None
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise ValueError(f"not a recorded run: invalid JSON ({type(e).__name__})") from None
+        try:
+            return cls.from_dict(data)
+        except ValueError:
+            raise
+        except (KeyError, TypeError, AttributeError, IndexError) as e:
+            raise ValueError(f"not a recorded run: the file is damaged or was edited ({type(e).__name__}: {e}); "
+                             "export it again with run.to_json(path)") from None
 
 
 def replay(run: Run, engine: Any, *, on_flow: Callable[[dict, Any], None] | None = None) -> list[Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import console
 from ..ids import random_v4
-from ..masking import mask_secrets, mask_value
+from ..masking import mask_secrets, mask_text, mask_value
 from ..watch import recording_writes
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, InstrumentedAction, InstrumentedConcept
 from .errors import (
@@ -387,10 +387,10 @@ class Engine:
             response = Response(200, rows[0]["response"], request=request_id, flow=flow, path=path)
         except Exception as e:
             message = getattr(e, "original", None) or str(e)
-            console.error(f"[Requesting] Error processing request: {message}")
+            console.error(f"[Requesting] Error processing request: {mask_text(message)}")
             extra = str(e)[len(message):].strip("\n") if str(e).startswith(message) else ""
             if extra:
-                console.error(extra)
+                console.error(mask_text(extra))
             timed_out = isinstance(e, RequestTimeout) or "timed out" in message
             status, body_out = (504, {"error": "Request timed out."}) if timed_out else (500, {"error": "An internal server error occurred."})
             if request_id is None:
