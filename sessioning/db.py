@@ -46,14 +46,11 @@ def load_config(env_file: str | os.PathLike | None = None) -> dict[str, str]:
         except (UnicodeDecodeError, ValueError) as e:
             raise ConnectionProblem(f"{path} is not a readable .env file ({type(e).__name__}): it should hold lines like MONGODB_URL=mongodb://… and DB_NAME=…") from None
         values.update({k: v for k, v in raw.items() if v is not None and k in ("MONGODB_URL", "DB_NAME")})
-        if env_file and "MONGODB_URL" not in values:
-            # An explicit .env must configure a server: never fall back to the embedded database silently.
-            mentioned = "MONGODB_URL" in path.read_text(errors="replace")
+        if env_file and "MONGODB_URL" not in values and "MONGODB_URL" in path.read_text(errors="replace"):
+            # The file means to name a server: never fall back to the embedded database silently.
             raise ConnectionProblem(
-                f"{path} does not define MONGODB_URL"
-                + (" in a form python-dotenv can read (a line MONGODB_URL=mongodb://…, quotes closed)" if mentioned else "")
-                + ": add a line MONGODB_URL=mongodb://… and a line DB_NAME=…, or call connect() without env_file "
-                "for the embedded database."
+                f"{path} mentions MONGODB_URL but not in a form python-dotenv can read: write one line "
+                "MONGODB_URL=mongodb://… (quotes closed) and one line DB_NAME=…"
             )
     for key in ("MONGODB_URL", "DB_NAME"):
         if os.environ.get(key) and not env_file:

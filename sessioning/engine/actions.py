@@ -147,9 +147,8 @@ class ActionPattern:
     input: dict[str, Any]
     output: Any = MISSING  # dict, or MISSING when the entry has no third element
 
-    @property
-    def label(self) -> str:
-        return self.action.label
+    def __post_init__(self) -> None:
+        self.label = self.action.label
 
     def texts(self) -> dict[str, Any]:
         """The input and output patterns as plain data (for the record), computed once."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import console
 from ..ids import random_v4
-from ..masking import mask_secrets, mask_text, mask_value
+from ..masking import is_secret_key, mask_secrets, mask_text, mask_value
 from ..watch import recording_writes
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, InstrumentedAction, InstrumentedConcept
 from .errors import (
@@ -540,11 +540,17 @@ def _closer(best: tuple[int, dict] | None, progress: int, failure: dict) -> tupl
     return (progress, failure) if best is None or progress > best[0] else best
 
 
+_OBJECTS = (dict, list)
+
+
 def _same(a: Any, b: Any) -> bool:
     """JavaScript ``===``: scalars by value, objects and arrays by identity."""
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+    ta, tb = type(a), type(b)
+    if ta is tb and ta is str:
+        return a == b
+    if isinstance(a, _OBJECTS) or isinstance(b, _OBJECTS):
         return a is b
-    if isinstance(a, bool) != isinstance(b, bool):
+    if (ta is bool) != (tb is bool):
         return False
     return a == b
 
@@ -553,14 +559,20 @@ def _match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> 
     """Extend ``frame`` with ``record`` or say why not: (frame | None, keys matched, failure)."""
     new = dict(frame)
     progress = 1
+    rec_input = record.input
     for key, want in pattern.input.items():
-        if key not in record.input:
+        if key not in rec_input:
             return None, progress, {"side": "input", "key": key, "reason": "absent",
-                                    "text": f"`{pattern.label}` input has no `{key}` (it has {', '.join(record.input) or 'no keys'})"}
-        have = record.input[key]
-        failure = _bind(new, key, want, have, "input", pattern.label)
-        if failure:
-            return None, progress, failure
+                                    "text": f"`{pattern.label}` input has no `{key}` (it has {', '.join(rec_input) or 'no keys'})"}
+        have = rec_input[key]
+        if type(want) is Var:
+            if want in new:
+                if not _same(new[want], have):
+                    return None, progress, _bound_failure("input", key, want, have, new[want])
+            else:
+                new[want] = have
+        elif not _same(want, have):
+            return None, progress, _literal_failure("input", key, want, have, pattern.label)
         progress += 1
     if pattern.output is MISSING:
         raise WhenMissingOutput(action=pattern.label)
@@ -577,39 +589,46 @@ def _match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> 
             else:
                 text = f"`{pattern.label}` returned {type(output).__name__ if output is not None else 'undefined'}, which has no `{key}`"
             return None, progress, {"side": "output", "key": key, "reason": "output_absent", "text": text}
-        failure = _bind(new, key, want, output[key], "output", pattern.label)
-        if failure:
-            return None, progress, failure
+        have = output[key]
+        if type(want) is Var:
+            if want in new:
+                if not _same(new[want], have):
+                    return None, progress, _bound_failure("output", key, want, have, new[want])
+            else:
+                new[want] = have
+        elif not _same(want, have):
+            return None, progress, _literal_failure("output", key, want, have, pattern.label)
         progress += 1
     return new, progress, {}
 
 
-def _bind(frame: dict, key: str, want: Any, have: Any, side: str, label: str) -> dict | None:
-    if isinstance(want, Var):
-        if want in frame:
-            if not _same(frame[want], have):
-                return {"side": side, "key": key, "reason": "bound_mismatch",
-                        "text": f"`{key}` is {mask_value(key, have)!r} but `{want.name}` is already {mask_value(key, frame[want])!r}"}
-            return None
-        frame[want] = have
-        return None
-    if not _same(want, have):
-        hint = ""
-        if isinstance(want, str) and isinstance(have, str):
-            if have.startswith("/api/") and not want.startswith("/api/"):
-                hint = " (the request path never includes the /api prefix)"
-            elif want.startswith("/api/"):
-                hint = " (drop the /api prefix: the engine sees the path after the base URL)"
-            elif want.lower() == have.lower():
-                hint = " (case differs)"
-            elif want.rstrip("/") == have.rstrip("/"):
-                hint = " (trailing slash differs)"
-        reason = "literal_mismatch" if not isinstance(want, (dict, list)) else "literal_object"
-        if reason == "literal_object":
-            hint = " (objects and arrays compare by identity, so a literal object never matches)"
-        return {"side": side, "key": key, "reason": reason, "expected": plain(want), "actual": plain(mask_value(key, have)),
-                "text": f"`{label}` {side} `{key}` is {mask_value(key, have)!r}, the pattern wants {want!r}{hint}"}
-    return None
+def _shown(key: str, value: Any) -> Any:
+    # Only secret-named keys are masked here; free text is masked where it is displayed.
+    return mask_value(key, value) if is_secret_key(key) else value
+
+
+def _bound_failure(side: str, key: str, var: Var, have: Any, bound: Any) -> dict:
+    return {"side": side, "key": key, "reason": "bound_mismatch",
+            "text": f"`{key}` is {_shown(key, have)!r} but `{var.name}` is already {_shown(key, bound)!r}"}
+
+
+def _literal_failure(side: str, key: str, want: Any, have: Any, label: str) -> dict:
+    hint = ""
+    if isinstance(want, str) and isinstance(have, str):
+        if have.startswith("/api/") and not want.startswith("/api/"):
+            hint = " (the request path never includes the /api prefix)"
+        elif want.startswith("/api/"):
+            hint = " (drop the /api prefix: the engine sees the path after the base URL)"
+        elif want.lower() == have.lower():
+            hint = " (case differs)"
+        elif want.rstrip("/") == have.rstrip("/"):
+            hint = " (trailing slash differs)"
+    reason = "literal_mismatch" if not isinstance(want, _OBJECTS) else "literal_object"
+    if reason == "literal_object":
+        hint = " (objects and arrays compare by identity, so a literal object never matches)"
+    shown = _shown(key, have)
+    return {"side": side, "key": key, "reason": reason, "expected": want, "actual": shown,
+            "text": f"`{label}` {side} `{key}` is {shown!r}, the pattern wants {want!r}{hint}"}
 
 
 def _named_syncs(syncs: Any) -> list[tuple[str, Callable]]:
