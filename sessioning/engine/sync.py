@@ -224,10 +224,13 @@ class Engine:
     def _synchronize(self, record: ActionRecord, depth: int) -> None:
         if self.logging == Logging.VERBOSE:
             console.log(self._verbose_record(record))
-        for sync in self.syncs_by_action.get(record.action, ()):
-            ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name) if self.recording else None
-            if ev is not None:
-                self.run.flow(record.flow).evaluations.append(ev)
+        syncs = self.syncs_by_action.get(record.action, ())
+        log = self.run.flow(record.flow).evaluations if self.recording and syncs else None
+        for sync in syncs:
+            ev = None
+            if log is not None:
+                ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
+                log.append(ev)
             try:
                 self._fire(sync, record, depth, ev)
             except BaseException as e:
@@ -557,7 +560,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> tuple[dict | None, int, dict]:
     """Extend ``frame`` with ``record`` or say why not: (frame | None, keys matched, failure)."""
-    new = dict(frame)
+    new = frame.copy()
     progress = 1
     rec_input = record.input
     for key, want in pattern.input.items():
