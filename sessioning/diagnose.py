@@ -877,7 +877,7 @@ def diagnose_findings(run: Any = None, db: Any = None, *, env: str | None = None
     """
     reveal = secrets_revealed() if reveal is None else bool(reveal)
     findings: list[Finding] = []
-    run_obj, engine, run_db = resolve_run(run)
+    run_obj, engine, run_db = (None, None, None) if run is None else resolve_run(run)
     known_requests: set[str] = set()
     if run_obj is not None:
         lookup_db = db if db is not None and not isinstance(db, str) else run_db

@@ -354,14 +354,23 @@ def requests_table(db: Any, collection: str = "Requesting.requests", reveal: boo
     return df
 
 
+def _masked_text(text: Any, reveal: bool) -> Any:
+    """An exception message as a table shows it: remembered secrets and URI passwords masked (as
+    requests_table's ``error``) unless revealed."""
+    return text if reveal or not isinstance(text, str) else mask_text(text, False)
+
+
 # -- runs ---------------------------------------------------------------------------------------------
 def resolve_run(obj: Any) -> tuple[Any, Any, Any]:
-    """``(run, engine, db)`` from a Run, an Engine, an App, or a path/JSON of an exported run."""
+    """``(run, engine, db)`` from a Run, an Engine, an App, or a path/JSON of an exported run.
+
+    Raises TypeError for anything else, ``None`` included (:func:`sessioning.diagnose` accepts
+    ``None``: it then looks at the database only)."""
     from .engine.record import Run
     from .engine.sync import Engine
 
     if obj is None:
-        return None, None, None
+        raise TypeError(f"{_RUN_EXPECTED}, not None")
     if isinstance(obj, Run):
         return obj, None, None
     if isinstance(obj, Engine):
@@ -373,7 +382,11 @@ def resolve_run(obj: Any) -> tuple[Any, Any, Any]:
         return Run.load(obj), None, None
     if isinstance(obj, dict):
         return Run.from_dict(obj), None, None
-    raise TypeError(f"expected a Run, an Engine, an App or an exported run, not {type(obj).__name__}")
+    raise TypeError(f"{_RUN_EXPECTED}, not {type(obj).__name__}")
+
+
+_RUN_EXPECTED = ("expected a recorded run: a Run (app.engine.run), an Engine, an App (make_app(…)), or the path "
+                 "to a run exported with Run.to_json(path)")
 
 
 def _engine_db(engine: Any) -> Any:
@@ -435,7 +448,7 @@ def trace_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | 
                 "input": mask_secrets(a.get("input"), reveal),
                 "output": mask_secrets(a.get("output"), reveal),
                 "status": a.get("status"),
-                "exception": a.get("error") if a.get("status") == "exception" else None,
+                "exception": _masked_text(a.get("error"), reveal) if a.get("status") == "exception" else None,
                 "error_type": a.get("error_type"),
                 "sync": a.get("sync"), "trigger": labels.get(a.get("trigger"), a.get("trigger")),
                 "called_from": a.get("called_from"),
@@ -529,7 +542,7 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
                 "emptied_by": f"{empt.get('step')} {empt.get('name')}" if empt else None,
                 "frames_where": where_frames,
                 "fired": ev.fired or 0, "then": [t.get("action") for t in ev.then or ()],
-                "error": ev.error, "error_type": ev.error_type,
+                "error": _masked_text(ev.error, reveal), "error_type": ev.error_type,
             })
     df = pd.DataFrame(rows, columns=EVALUATIONS_COLUMNS)
     df["matched"] = df["matched"].astype("bool")

@@ -424,10 +424,6 @@ def test_read_log_hostile_text(name, source):
 ERROR_BOMBS = [("Missing binding: Symbol(", 2000), ("Binding: Symbol(", 2500), ("Action ", 3000)]
 
 
-@pytest.mark.xfail(strict=True, reason="readers/logs.py classify_error: the _ERR_RULES regexes (`Symbol\\(([^)]*)\\)`, "
-                                       "`Action (.+) is not instrumented`, `When pattern: .* is missing`) are searched "
-                                       "with re.search and backtrack quadratically on a long message that repeats the "
-                                       "prefix: 25 KB takes ~0.3 s, 100 KB ~3 s, a 1 MB error line hangs (GIL held)")
 @pytest.mark.parametrize("prefix,times", ERROR_BOMBS)
 def test_error_classification_is_linear_on_long_messages(prefix, times):
     from sessioning.readers.logs import classify_error
@@ -450,8 +446,6 @@ def test_mask_text_uris_is_linear_on_long_tokens():
     assert time.perf_counter() - started < 0.1
 
 
-@pytest.mark.xfail(strict=True, reason="readers/logs.py _INLINE_SECRET (`[A-Za-z_][\\w-]*[\"']?\\s*[:=]`) backtracks "
-                                       "quadratically on a long word: mask_inline of one 5 KB token takes ~0.5 s, 1 MB hangs")
 def test_mask_inline_is_linear_on_long_tokens():
     from sessioning.readers.logs import _INLINE_SECRET
 
@@ -825,17 +819,11 @@ def test_tables_on_odd_documents(app):
     assert "code" in df.columns
 
 
-RESOLVE_NONE_BUG = ("tables.resolve_run(None) raises AttributeError \"'NoneType' object has no attribute 'flows'\" "
-                    "(diagnose(None) returns an empty table)")
-
-
 def _garbage_params():
     bads = [("none", None), ("int", 5), ("str", "garbage"), ("list", [1]), ("dict", {"a": 1}), ("bytes", b"\xff")]
     for fn_name in ("trace_table", "evaluations_table", "writes_table", "diagnose"):
         for bid, bad in bads:
-            bug = bad is None and fn_name != "diagnose"
-            yield pytest.param(fn_name, bad, id=f"{fn_name}-{bid}",
-                               marks=[pytest.mark.xfail(strict=True, reason=RESOLVE_NONE_BUG)] if bug else [])
+            yield pytest.param(fn_name, bad, id=f"{fn_name}-{bid}")
 
 
 @pytest.mark.parametrize("fn_name,bad", list(_garbage_params()))

@@ -280,8 +280,6 @@ def test_uri_in_an_exception_is_masked_on_the_console(uri_exception_run):
     assert not _scan(console_text, sessions)
 
 
-@pytest.mark.xfail(strict=True, reason="tables.py trace_table: the `exception` column is `a.get('error')` unmasked "
-                                       "(requests_table masks its error with mask_text)")
 def test_uri_in_an_exception_is_masked_in_the_trace_table(uri_exception_run):
     from sessioning import tables
 
@@ -289,7 +287,6 @@ def test_uri_in_an_exception_is_masked_in_the_trace_table(uri_exception_run):
     assert not _scan(_frame_text(tables.trace_table(app.engine.run)), sessions)
 
 
-@pytest.mark.xfail(strict=True, reason="tables.py evaluations_table: the `error` column is `ev.error` unmasked")
 def test_uri_in_an_exception_is_masked_in_the_evaluations_table(uri_exception_run):
     from sessioning import tables
 
@@ -316,9 +313,6 @@ def test_log_reader_tables_are_masked(secret_run):
         assert not _scan(json.dumps(log.unknown_lines, default=str), sessions)
 
 
-@pytest.mark.xfail(strict=True, reason="readers/logs.py ServerLog.actions_frame: parsed input/output values keep error "
-                                       "strings such as 'Session with id <uuid> not found' in full (errors_frame masks the "
-                                       "same text with mask_inline); seen with fixtures/logs/double_respond.log")
 def test_log_reader_masks_session_ids_inside_error_values():
     from sessioning.readers.logs import read_log
 

@@ -24,6 +24,7 @@ import re
 import sys
 from array import array
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,8 +37,10 @@ from sessioning.masking import (
     is_password_key,
     is_secret_key,
     mask_id,
-    mask_secrets,
+    mask_text,
     mask_text_uris,
+    mask_value,
+    remember_secret,
     secrets_revealed,
 )
 from sessioning.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
@@ -139,8 +142,13 @@ def split_trace(text: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- masking of free text
 
+# `name: value` / `"name"=value` with the name starting at the first [A-Za-z_] of a word. A try from
+# inside a word is refused by the look-behind (it could only end where the word's first try ended),
+# so a long word is scanned once, not once per character: linear time. `lead` is the opening quote,
+# or the digits / `-` / non-ASCII letters that begin the word before the name (`--password=…`).
 _INLINE_SECRET = re.compile(
-    r"""(?P<key>["']?(?P<name>[A-Za-z_][\w-]*)["']?\s*[:=]\s*)(?P<q>['"]?)(?P<val>[^'",\s}\]]+)(?P=q)"""
+    r"""(?P<lead>["'](?=[A-Za-z_])|(?<![\w-])(?:[^\W_A-Za-z]|-)*+)"""
+    r"""(?P<name>[A-Za-z_][\w-]*+)(?P<sep>["']?\s*+[:=]\s*+)(?P<q>['"]?)(?P<val>[^'",\s}\]]+)(?P=q)"""
 )
 _SESSION_TEXT = re.compile(
     r"(?P<pre>(?:[Ss]ession(?: with id| id)?:? |with ID: |created session: ))(?P<val>[0-9a-zA-Z_-]{6,})"
@@ -153,41 +161,101 @@ def mask_inline(text: str, reveal: bool | None = None) -> str:
         return text
     if reveal if reveal is not None else secrets_revealed():
         return text
-    text = mask_text_uris(text, reveal=False)
+    if "://" in text:
+        text = mask_text_uris(text, reveal=False)
 
     def repl(m: re.Match[str]) -> str:
         name = m["name"]
-        if is_password_key(name):
-            return f"{m['key']}{m['q']}••••••{m['q']}"
-        if is_secret_key(name):
-            return f"{m['key']}{m['q']}{mask_id(m['val'], False)}{m['q']}"
-        return m[0]
+        if not (is_password_key(name) or is_secret_key(name)):
+            return m[0]
+        lead = m["lead"]
+        pre, key = ("", lead + name) if lead[:1] in ("'", '"') else (lead, name)
+        val = "••••••" if is_password_key(name) else mask_id(m["val"], False)
+        return f"{pre}{key}{m['sep']}{m['q']}{val}{m['q']}"
 
     text = _INLINE_SECRET.sub(repl, text)
-    return _SESSION_TEXT.sub(lambda m: m["pre"] + mask_id(m["val"], False), text)
+    return _SESSION_TEXT.sub(_session_repl, text) if "ession" in text or "ID: " in text else text
+
+
+def _session_repl(m: re.Match[str]) -> str:
+    val = m["val"]
+    if any(c.isdigit() for c in val):  # an id, not a word ("Session expired"): mask it in other text too
+        remember_secret(val)
+    return m["pre"] + mask_id(val, False)
 
 
 # ---------------------------------------------------------------- error classification
 
-_ERR_RULES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"Missing binding: Symbol\(([^)]*)\)"), "F2", "binding"),
-    (re.compile(r"Binding: Symbol\(([^)]*)\) not found"), "F4", "binding"),
-    (re.compile(r"Missing actionId in `then` clause"), "F5", "engine"),
-    (re.compile(r"Action (.*) missing or missing synced Map"), "F5", "engine"),
-    (re.compile(r"When pattern: .* is missing output pattern"), "F8", "engine"),
-    (re.compile(r"Action (.+) is not instrumented\."), "F7", "startup"),
-    (re.compile(r"functionOutputArray is not iterable|frames is not iterable"
-                r"|Cannot read properties of undefined \(reading 'length'\)|\.filter is not a function"
-                r"|is not iterable|\.query is not a function|is not a function"), "F9", "engine"),
-    (re.compile(r"Request (\S+) timed out after (\d+)ms"), "F10", "timeout"),
-    (re.compile(r"Request (\S+) is not pending or does not exist"), "F10", "timeout"),
-    (re.compile(r"E11000 duplicate key error"), "F16", "db"),
-    (re.compile(r"BSONError|input must be a 24 character hex string|ObjectId"), "F17", "db"),
-    (re.compile(r"Could not find environment variable|MongoDB connection failed|bad auth"
-                r"|Server selection timed out|MongoServerSelectionError|ECONNREFUSED|querySrv"), "F18", "environment"),
-    (re.compile(r"Leaks detected"), "F20", "test"),
-    (re.compile(r"Failed to load syncs|Module not found .*(?:concepts|syncs)\.ts"), "F21", "startup"),
-    (re.compile(r"Flow token not string|synced must be a Map|actionId not string"), "F14", "engine"),
+def _symbol(prefix: str, then: str = "") -> Callable[[str], str | None]:
+    r"""A matcher for ``prefix([^)]*)\)then`` (``prefix`` ends with ``Symbol(``): the symbol's description.
+
+    Linear, unlike ``re.search``, which rescans to the end of the text from every ``prefix`` when
+    no ``)`` follows (``"Missing binding: Symbol(" * 2000`` took 0.3 s, 1 MB hung). Every ``prefix``
+    that starts before a ``)`` reaches that same ``)``, so after a miss the search resumes past it.
+    """
+
+    def match(message: str) -> str | None:
+        i = message.find(prefix)
+        while i >= 0:
+            j = message.find(")", i + len(prefix))
+            if j < 0:
+                return None
+            if message.startswith(then, j + 1):
+                return message[i + len(prefix):j]
+            i = message.find(prefix, j + 1)
+        return None
+
+    return match
+
+
+def _on_a_line(prefix: str, *suffixes: str, gap: int = 0) -> Callable[[str], str | None]:
+    """A matcher for ``prefix.{gap,}(?:suffix|…)`` (``.``: not a newline), in linear time."""
+
+    def match(message: str) -> str | None:
+        if not any(x in message for x in suffixes):  # the usual case: one pass, no split
+            return None
+        for line in message.split("\n") if "\n" in message else (message,):
+            i = line.find(prefix)
+            if i >= 0 and any(line.find(x, i + len(prefix) + gap) >= 0 for x in suffixes):
+                return ""
+        return None
+
+    return match
+
+
+def _regex(pattern: str) -> Callable[[str], str | None]:
+    """A matcher for a regex without backtracking traps (literals, alternations, ``\\S+``/``\\d+`` runs)."""
+    rx = re.compile(pattern)
+
+    def match(message: str) -> str | None:
+        m = rx.search(message)
+        return None if m is None else ""
+
+    return match
+
+
+#: (matcher, failure mode, kind), first match wins. A matcher returns None (no match), or the
+#: variable named for F2/F4, else "". All run in linear time: error lines can be megabytes long.
+_ERR_RULES: list[tuple[Callable[[str], str | None], str, str]] = [
+    (_symbol("Missing binding: Symbol("), "F2", "binding"),
+    (_symbol("Binding: Symbol(", " not found"), "F4", "binding"),
+    (_regex(r"Missing actionId in `then` clause"), "F5", "engine"),
+    (_on_a_line("Action ", " missing or missing synced Map"), "F5", "engine"),
+    (_on_a_line("When pattern: ", " is missing output pattern"), "F8", "engine"),
+    (_on_a_line("Action ", " is not instrumented.", gap=1), "F7", "startup"),
+    (_regex(r"functionOutputArray is not iterable|frames is not iterable"
+            r"|Cannot read properties of undefined \(reading 'length'\)|\.filter is not a function"
+            r"|is not iterable|\.query is not a function|is not a function"), "F9", "engine"),
+    (_regex(r"Request \S+ timed out after \d+ms"), "F10", "timeout"),
+    (_regex(r"Request \S+ is not pending or does not exist"), "F10", "timeout"),
+    (_regex(r"E11000 duplicate key error"), "F16", "db"),
+    (_regex(r"BSONError|input must be a 24 character hex string|ObjectId"), "F17", "db"),
+    (_regex(r"Could not find environment variable|MongoDB connection failed|bad auth"
+            r"|Server selection timed out|MongoServerSelectionError|ECONNREFUSED|querySrv"), "F18", "environment"),
+    (_regex(r"Leaks detected"), "F20", "test"),
+    (_regex(r"Failed to load syncs"), "F21", "startup"),
+    (_on_a_line("Module not found ", "concepts.ts", "syncs.ts"), "F21", "startup"),
+    (_regex(r"Flow token not string|synced must be a Map|actionId not string"), "F14", "engine"),
 ]
 
 
@@ -196,11 +264,13 @@ def classify_error(message: str) -> tuple[str, str | None]:
 
     Context-free: ``Missing binding`` is refined to F1/F3 by :class:`ServerLog` using the
     request's actions. Anything unrecognised is an action (or ``where``) that threw: F16.
+    Linear in the message's length.
     """
-    for rx, code, _kind in _ERR_RULES:
-        m = rx.search(message)
-        if m:
-            var = m.group(1) if code in ("F2", "F4") else None
+    for match, code, _kind in _ERR_RULES:
+        var = match(message)
+        if var is not None:
+            if code not in ("F2", "F4"):
+                return code, None
             if code == "F2" and var == "error":
                 return "F3", var
             return code, var
@@ -577,19 +647,44 @@ def _secret_name(key: str) -> bool:
     return is_secret_key(key) or is_password_key(key)
 
 
-def _needs_mask(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any((isinstance(k, str) and _secret_name(k)) or isinstance(v, (dict, list, tuple))
-                   for k, v in value.items())
-    return isinstance(value, (list, tuple))
-
-
 def _display(value: Any, reveal: bool) -> Any:
+    """A parsed input/output value as a table shows it: masked unless revealed."""
     if value is UNDEFINED:
         return None
-    if reveal or not _needs_mask(value):  # masking.mask_secrets copies; skip it when nothing is secret
-        return value
-    return mask_secrets(value, False)
+    return value if reveal else _masked(value)
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with secrets masked: secret-named keys (:func:`~sessioning.masking.mask_value`, which
+    remembers the ids it masks) and, in every string, ``Session with id …`` / ``password: …`` text
+    (:func:`mask_inline`) and remembered secrets (:func:`~sessioning.masking.mask_text`). Copies
+    only what changes."""
+    if isinstance(value, str):
+        return _masked_text(value)
+    if isinstance(value, dict):
+        out = None
+        for k, v in value.items():
+            if isinstance(k, str) and _secret_name(k) and (is_password_key(k) or not isinstance(v, (dict, list, tuple))):
+                m = mask_value(k, v, False)
+            else:
+                m = _masked(v)
+            if m is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = m
+        return value if out is None else out
+    if isinstance(value, (list, tuple)):
+        items = [_masked(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def _masked_text(text: str) -> str:
+    if ":" in text or "=" in text or "ession" in text:  # what mask_inline's patterns need
+        text = mask_inline(text, False)
+    return mask_text(text, False)
 
 
 def _dec(b: bytes | None) -> str | None:
