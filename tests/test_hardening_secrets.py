@@ -107,11 +107,7 @@ def _output_texts(nb_path: Path) -> list[str]:
     return texts
 
 
-NOTEBOOK_BUGS = {
-    "01_concept_model": "notebooks/01_concept_model.ipynb shows full session ids in stored outputs: the raw return "
-                        "{'session': '<uuid>'} of sessions.create (cell 'created'), a raw pd.DataFrame of "
-                        "Sessioning.sessions, and delete's {'error': 'Session with id <uuid> not found'}",
-}
+NOTEBOOK_BUGS: dict[str, str] = {}
 
 
 def _nb_params():
