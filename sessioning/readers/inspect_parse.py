@@ -24,24 +24,8 @@ __all__ = [
 ]
 
 
-class _Undefined:
-    """JavaScript ``undefined`` (distinct from ``null`` → ``None``: the engine treats them differently)."""
-
-    _instance: _Undefined | None = None
-
-    def __new__(cls) -> _Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNDEFINED = _Undefined()
+# JavaScript `undefined` (distinct from `null` → None): the same marker the engine uses.
+from ..engine.inspect_format import UNDEFINED  # noqa: E402
 
 
 @dataclass(frozen=True)
