@@ -7,6 +7,8 @@ Reports, on the embedded database:
 * /me auth checks/s against 10,000 sessions (course engine: 9,114/s);
 * _getUser look-ups/s at 10,000 and 100,000 sessions (should be flat);
 * 100,000 sessions created, and tabulated into a DataFrame (target ≤ 1 s).
+
+--no-record runs the flows with the engine's record switched off (Engine(record=False)).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sessioning.embedded import all_documents
 from sessioning.ids import freshID
 
 QUICK = "--quick" in sys.argv
+RECORD = "--no-record" not in sys.argv  # --no-record: the engine keeps no trace (Engine(record=False))
 N_USERS, N_LOGINS, N_SESSIONS = (100, 1000, 1000) if QUICK else (1000, 10_000, 10_000)
 
 
@@ -35,6 +38,7 @@ def login_syncs_only(app):
 
 def setup(extra_syncs: int = 0):
     app = make_app(syncs=None, fast_hash=True, logging="OFF")
+    app.engine.recording = RECORD
     app.engine.register(login_syncs_only(app))
     for i in range(extra_syncs):
         def never(request, x, _i=i):
@@ -59,6 +63,7 @@ def bench_me() -> float:
     from sessioning.auth_syncs import auth_syncs
 
     app = make_app(syncs=None, fast_hash=True, logging="OFF")
+    app.engine.recording = RECORD
     syncs = auth_syncs(app, "correct")
     app.engine.register({k: syncs[k] for k in ("auth.MeRequest", "auth.MeInvalidSession")})
     users = [app.UserAuthentication.concept.register(username=f"u{i}", password="pw")["user"] for i in range(N_USERS)]
@@ -103,6 +108,7 @@ def bench_sessions_table() -> tuple[float, float]:
 
 def main() -> None:
     set_quiet(True)
+    print(f"recording {'on (default)' if RECORD else 'off (--no-record)'}")
     rows = []
     rows.append((f"login flows/s (4 login syncs, {N_USERS} users, {N_LOGINS} logins, logging off)", bench_logins(0), "2,976"))
     rows.append(("login flows/s with 100 never-matching syncs", bench_logins(100), "1,618"))
