@@ -302,6 +302,15 @@ def is_embedded(db: Any) -> bool:
     return isinstance(unwrap(db), (mongomock.Database, mongomock.Collection))
 
 
+def stored_copy(collection: Any, _id: Any) -> dict | None:
+    """A copy of the stored document with this ``_id`` (a dictionary read on the embedded database)."""
+    target = unwrap(collection)
+    if isinstance(target, mongomock.Collection):
+        doc = target._store._documents.get(_id) if isinstance(_id, (str, int)) else None
+        return _copy(doc) if doc is not None else (None if isinstance(_id, (str, int)) else target.find_one({"_id": _id}))
+    return target.find_one({"_id": _id})
+
+
 def all_documents(collection: Any, filter: Mapping | None = None) -> list[dict]:
     """Every document of a collection, fast on both back ends.
 

@@ -158,7 +158,16 @@ class WatchedCollection:
         })
 
     def _find_by_id(self, _id: Any) -> dict | None:
-        return self._target.find_one({"_id": _id})
+        from .embedded import stored_copy
+
+        return stored_copy(self._target, _id)
+
+    def _find_before(self, filter: Any) -> list[dict]:  # noqa: A002
+        if isinstance(filter, dict) and len(filter) == 1 and isinstance(filter.get("_id"), (str, int)):
+            doc = self._find_by_id(filter["_id"])
+        else:
+            doc = self._target.find_one(filter)
+        return [doc] if doc else []
 
     def insert_one(self, document: dict, *args: Any, **kwargs: Any) -> Any:
         sink = self._before_write("insert", document)
@@ -182,7 +191,7 @@ class WatchedCollection:
         sink = self._before_write(op)
         if sink is None:
             return getattr(self._target, method)(filter, *args, **kwargs)
-        befores = list(self._target.find(filter)) if many else [d for d in [self._target.find_one(filter)] if d]
+        befores = list(self._target.find(filter)) if many else self._find_before(filter)
         result = getattr(self._target, method)(filter, *args, **kwargs)
         for before in befores:
             self._emit(sink, op, before, self._find_by_id(before["_id"]))
@@ -210,7 +219,7 @@ class WatchedCollection:
         sink = self._before_write("delete")
         if sink is None:
             return getattr(self._target, method)(filter, *args, **kwargs)
-        befores = list(self._target.find(filter)) if many else [d for d in [self._target.find_one(filter)] if d]
+        befores = list(self._target.find(filter)) if many else self._find_before(filter)
         result = getattr(self._target, method)(filter, *args, **kwargs)
         for before in befores:
             if self._find_by_id(before["_id"]) is None:
