@@ -37,7 +37,26 @@ def recording_writes(sink: WriteSink | None) -> Iterator[None]:
         _sink.reset(token)
 
 
-class WatchedDatabase:
+class _Wrapper:
+    """Delegates every attribute it does not define to the wrapped pymongo/mongomock object."""
+
+    _target: Any
+
+    @property
+    def unwrapped(self) -> Any:
+        return self._target
+
+    @property
+    def name(self) -> str:
+        return self._target.name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._target, name)
+
+
+class WatchedDatabase(_Wrapper):
     """A database handle: pymongo's ``Database`` API plus ``faults``, ``readonly`` and ``label``."""
 
     def __init__(self, target: Any, *, readonly: bool = False, label: str | None = None, client: Any = None) -> None:
@@ -47,14 +66,6 @@ class WatchedDatabase:
         self.__dict__["label"] = label or f"database {target.name!r}"
         self.__dict__["_client"] = client
         self.__dict__["_collections"] = {}
-
-    @property
-    def unwrapped(self) -> Any:
-        return self._target
-
-    @property
-    def name(self) -> str:
-        return self._target.name
 
     @property
     def embedded(self) -> bool:
@@ -91,11 +102,6 @@ class WatchedDatabase:
                 "(the kit never writes to your own database)."
             )
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._target, name)
-
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r} on a database handle")
 
@@ -105,20 +111,12 @@ class WatchedDatabase:
             client.close()
 
 
-class WatchedCollection:
+class WatchedCollection(_Wrapper):
     """pymongo's ``Collection`` API; writes are reported, faults applied, read-only enforced."""
 
     def __init__(self, target: Any, db: WatchedDatabase) -> None:
         self.__dict__["_target"] = target
         self.__dict__["_db"] = db
-
-    @property
-    def unwrapped(self) -> Any:
-        return self._target
-
-    @property
-    def name(self) -> str:
-        return self._target.name
 
     @property
     def full_name(self) -> str:
@@ -130,11 +128,6 @@ class WatchedCollection:
 
     def __repr__(self) -> str:
         return f"<collection {self.name!r} of {self._db!r}>"
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._target, name)
 
     def __getitem__(self, name: str) -> Any:
         return self._target[name]

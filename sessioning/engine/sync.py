@@ -567,15 +567,9 @@ def _match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> 
         if key not in rec_input:
             return None, progress, {"side": "input", "key": key, "reason": "absent",
                                     "text": f"`{pattern.label}` input has no `{key}` (it has {', '.join(rec_input) or 'no keys'})"}
-        have = rec_input[key]
-        if type(want) is Var:
-            if want in new:
-                if not _same(new[want], have):
-                    return None, progress, _bound_failure("input", key, want, have, new[want])
-            else:
-                new[want] = have
-        elif not _same(want, have):
-            return None, progress, _literal_failure("input", key, want, have, pattern.label)
+        failure = _bind(new, "input", key, want, rec_input[key], pattern.label)
+        if failure is not None:
+            return None, progress, failure
         progress += 1
     if pattern.output is MISSING:
         raise WhenMissingOutput(action=pattern.label)
@@ -592,17 +586,21 @@ def _match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> 
             else:
                 text = f"`{pattern.label}` returned {type(output).__name__ if output is not None else 'undefined'}, which has no `{key}`"
             return None, progress, {"side": "output", "key": key, "reason": "output_absent", "text": text}
-        have = output[key]
-        if type(want) is Var:
-            if want in new:
-                if not _same(new[want], have):
-                    return None, progress, _bound_failure("output", key, want, have, new[want])
-            else:
-                new[want] = have
-        elif not _same(want, have):
-            return None, progress, _literal_failure("output", key, want, have, pattern.label)
+        failure = _bind(new, "output", key, want, output[key], pattern.label)
+        if failure is not None:
+            return None, progress, failure
         progress += 1
     return new, progress, {}
+
+
+def _bind(frame: dict, side: str, key: str, want: Any, have: Any, label: str) -> dict | None:
+    """Bind or compare one pattern key against a record's value; the failure, or ``None`` if it holds."""
+    if type(want) is Var:
+        if want not in frame:
+            frame[want] = have
+            return None
+        return None if _same(frame[want], have) else _bound_failure(side, key, want, have, frame[want])
+    return None if _same(want, have) else _literal_failure(side, key, want, have, label)
 
 
 def _shown(key: str, value: Any) -> Any:
