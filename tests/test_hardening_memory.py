@@ -6,31 +6,25 @@ The full measurement (100,000 flows, default retention, bytes per retained flow)
 
 from __future__ import annotations
 
-import gc
+import importlib.util
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
 from sessioning import make_app, masking
 
 
-def _cycle(app, n: int, start: int = 0) -> None:
-    session = None
-    for i in range(start, start + n):
-        step = i % 4
-        if step == 0:
-            session = app.request("/login", username="alice", password="alice-pw-123").body.get("session")
-        elif step == 1:
-            app.request("/me", session=session)
-        elif step == 2:
-            app.request("/me", session=f"019a0000-0000-7000-8000-{i:012d}")
-        else:
-            app.request("/logout", session=session)
+def _load_bench():
+    # The same flow mix and heap reading as the benchmark, so the two can never drift apart.
+    spec = importlib.util.spec_from_file_location("bench_memory", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_memory.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _heap() -> int:
-    gc.collect()
-    return tracemalloc.get_traced_memory()[0]
+_bench = _load_bench()
+_cycle, _heap = _bench.run_flows, _bench._heap
 
 
 def _measure(retention: int, warm: int, more: int):
