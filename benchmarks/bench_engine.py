@@ -20,7 +20,7 @@ import pandas as pd
 
 from sessioning import actions, connect, make_app
 from sessioning.console import set_quiet
-from sessioning.embedded import all_documents
+from sessioning.db.embedded import all_documents
 from sessioning.ids import freshID
 
 QUICK = "--quick" in sys.argv
@@ -29,7 +29,7 @@ N_USERS, N_LOGINS, N_SESSIONS = (100, 1000, 1000) if QUICK else (1000, 10_000, 1
 
 
 def login_syncs_only(app):
-    from sessioning.auth_syncs import auth_syncs
+    from sessioning.gen2025.auth_syncs import auth_syncs
 
     syncs = auth_syncs(app, "correct")
     keep = ("auth.LoginRequest", "auth.LoginSuccessCreatesSession", "auth.LoginResponseSuccess", "auth.LoginResponseError")
@@ -60,7 +60,7 @@ def bench_logins(extra: int) -> float:
 
 
 def bench_me() -> float:
-    from sessioning.auth_syncs import auth_syncs
+    from sessioning.gen2025.auth_syncs import auth_syncs
 
     app = make_app(syncs=None, fast_hash=True, logging="OFF")
     app.engine.recording = RECORD

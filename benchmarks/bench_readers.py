@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sessioning.readers.logs import read_log  # noqa: E402
-from sessioning.readers.syncfiles import read_syncs  # noqa: E402
+from sessioning.gen2025.readers.logs import read_log  # noqa: E402
+from sessioning.gen2025.readers.syncfiles import read_syncs  # noqa: E402
 
 
 def _v7(n: int) -> str:

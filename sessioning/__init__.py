@@ -2,18 +2,21 @@
 concept-design backends (concepts over MongoDB wired by synchronizations)."""
 
 from . import console
-from .app import App, make_app
-from .auth_syncs import auth_syncs
-from .concepts import (
+from .db.connect import ConnectionProblem, connect, load_config
+from .db.faults import Faults
+from .db.watch import ReadOnlyError
+from .findings import FAILURE_MODES, Finding, findings_frame
+from .gen2025.app import App, make_app
+from .gen2025.auth_syncs import auth_syncs
+from .gen2025.concepts import (
     FAST_HASHER,
     RequestingConcept,
     RequestTimeout,
     SessioningConcept,
     UserAuthenticationConcept,
 )
-from .db import ConnectionProblem, connect, load_config
-from .diagnose import diagnose, diagnose_findings  # eager: the function must shadow its module's name
-from .engine import (
+from .gen2025.diagnose import diagnose, diagnose_findings  # eager: the function must shadow its module's name
+from .gen2025.engine import (
     BindingNotFound,
     Engine,
     EngineError,
@@ -29,18 +32,15 @@ from .engine import (
     actions,
     replay,
 )
-from .faults import Faults
-from .findings import FAILURE_MODES, Finding, findings_frame
 from .ids import freshID, is_uuid7, uuid7_time
 from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
 from .tables import evaluations_table, requests_table, sessions_table, step_diff, trace_table, writes_table
-from .watch import ReadOnlyError
 
 # Widgets and readers load on first use, so the command line starts fast.
 _LAZY = {
     "FlowStepper": "widgets", "LoginPanel": "widgets", "SyncPicker": "widgets",
-    "read_log": "readers.logs", "ServerLog": "readers.logs", "read_syncs": "readers.syncfiles",
-    "SyncFiles": "readers.syncfiles", "diagnose_database": "readers.database",
+    "read_log": "gen2025.readers.logs", "ServerLog": "gen2025.readers.logs", "read_syncs": "gen2025.readers.syncfiles",
+    "SyncFiles": "gen2025.readers.syncfiles", "diagnose_database": "gen2025.readers.database",
 }
 
 

@@ -63,7 +63,7 @@ class _Run:
 
 
 def _check_log(run: _Run, path: str, progress: bool | None) -> None:
-    from sessioning.readers.logs import LogReadError, read_log
+    from sessioning.gen2025.readers.logs import LogReadError, read_log
 
     try:
         if path == "-":
@@ -86,7 +86,7 @@ def _check_log(run: _Run, path: str, progress: bool | None) -> None:
 
 
 def _check_syncs(run: _Run, path: str) -> None:
-    from sessioning.readers.syncfiles import SyncReadError, read_syncs
+    from sessioning.gen2025.readers.syncfiles import SyncReadError, read_syncs
 
     try:
         sf = read_syncs(path)
@@ -107,7 +107,7 @@ def _check_db(run: _Run, uri: str | None, env_file: str | None, db_name: str | N
         run.problems.append(f"database: env file not found: {env_file}")
         return
     try:
-        from sessioning.readers.database import diagnose_database
+        from sessioning.gen2025.readers.database import diagnose_database
     except ImportError as e:
         run.notes.append(f"database checks are not available in this version ({e}); skipped")
         return
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if syncs:
             _check_syncs(run, syncs)
         if run.sync_files is not None and args.log:  # name the syncs behind what the log shows
-            from sessioning.readers.syncfiles import correlate
+            from sessioning.gen2025.readers.syncfiles import correlate
 
             run.findings = correlate(run.findings, run.sync_files)
         if args.env or args.uri:

@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from .embedded import all_documents, is_embedded, unwrap
+from sessioning.db.embedded import all_documents, is_embedded, unwrap
+
 from .masking import is_secret_key, mask_id, mask_secrets, mask_text, secrets_revealed
 
 #: Documents processed per progress step.
@@ -366,8 +367,8 @@ def resolve_run(obj: Any) -> tuple[Any, Any, Any]:
 
     Raises TypeError for anything else, ``None`` included (:func:`sessioning.diagnose` accepts
     ``None``: it then looks at the database only)."""
-    from .engine.record import Run
-    from .engine.sync import Engine
+    from sessioning.gen2025.engine.record import Run
+    from sessioning.gen2025.engine.sync import Engine
 
     if obj is None:
         raise TypeError(f"{_RUN_EXPECTED}, not None")

@@ -24,12 +24,13 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from sessioning.db.embedded import all_documents
+from sessioning.gen2025.app import App, make_app
+from sessioning.gen2025.auth_syncs import VARIANTS
+from sessioning.gen2025.engine import Engine, Response, Run
+from sessioning.gen2025.engine.record import plain
+
 from . import console
-from .app import App, make_app
-from .auth_syncs import VARIANTS
-from .embedded import all_documents
-from .engine import Engine, Response, Run
-from .engine.record import plain
 from .masking import mask_id, mask_secrets, mask_value
 
 __all__ = ["FlowStepper", "LoginPanel", "SyncPicker"]

@@ -111,7 +111,7 @@ def test_missing_env_file_exit_2(capsys, tmp_path):
 def fake_database(monkeypatch):
     """A stand-in for sessioning.readers.database (written by another engineer)."""
     calls = []
-    mod = types.ModuleType("sessioning.readers.database")
+    mod = types.ModuleType("sessioning.gen2025.readers.database")
 
     def diagnose_database(uri=None, db_name=None, env_file=None):
         calls.append((uri, db_name, env_file))
@@ -121,7 +121,7 @@ def fake_database(monkeypatch):
                         fix="see F1")]
 
     mod.diagnose_database = diagnose_database
-    monkeypatch.setitem(sys.modules, "sessioning.readers.database", mod)
+    monkeypatch.setitem(sys.modules, "sessioning.gen2025.readers.database", mod)
     return calls
 
 
@@ -137,7 +137,7 @@ def test_database_failure_is_one_line_masked(capsys, fake_database):
 
 
 def test_database_module_missing_is_a_note(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "sessioning.readers.database", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "sessioning.gen2025.readers.database", None)  # import raises ImportError
     code, out, err = run(capsys, "--uri", "mongodb://student:hunter2@localhost:27017", "--log",
                          str(LOGS / "interleaved.log"))
     assert code == 0 and "not available" in err and "hunter2" not in err + out
@@ -160,7 +160,7 @@ def test_log_and_syncs_together_are_correlated(capsys):
 
 
 def test_unreachable_database_is_an_f18_finding(capsys, monkeypatch):
-    mod = types.ModuleType("sessioning.readers.database")
+    mod = types.ModuleType("sessioning.gen2025.readers.database")
 
     class ConnectionProblem(Exception):
         pass
@@ -169,13 +169,13 @@ def test_unreachable_database_is_an_f18_finding(capsys, monkeypatch):
         raise ConnectionProblem("MongoDB connection failed: could not reach mongodb://u:pw123@h:27017. More text")
 
     mod.diagnose_database = diagnose_database
-    monkeypatch.setitem(sys.modules, "sessioning.readers.database", mod)
+    monkeypatch.setitem(sys.modules, "sessioning.gen2025.readers.database", mod)
     code, out, err = run(capsys, "--uri", "mongodb://u:pw123@h:27017")
     assert code == 1 and "F18" in out and "pw123" not in out + err
 
 
 def test_reader_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
-    from sessioning.readers import logs
+    from sessioning.gen2025.readers import logs
 
     def boom(*a, **k):
         raise RuntimeError("unexpected")

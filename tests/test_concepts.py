@@ -13,7 +13,7 @@ from sessioning import (
     UserAuthenticationConcept,
     connect,
 )
-from sessioning.concepts import FAST_HASHER
+from sessioning.gen2025.concepts import FAST_HASHER
 from sessioning.ids import is_uuid7
 
 BACKENDS = ["embedded"] + (["real"] if os.environ.get("MONGODB_URL") else [])

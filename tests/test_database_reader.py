@@ -6,12 +6,12 @@ import pytest
 from bson import ObjectId
 
 from sessioning import console, make_app
-from sessioning.db import connect
-from sessioning.diagnose import diagnose
-from sessioning.embedded import embedded_client
+from sessioning.db.connect import connect
+from sessioning.db.embedded import embedded_client
+from sessioning.db.watch import WatchedDatabase
+from sessioning.gen2025.diagnose import diagnose
+from sessioning.gen2025.readers.database import diagnose_database, session_collections
 from sessioning.ids import freshID
-from sessioning.readers.database import diagnose_database, session_collections
-from sessioning.watch import WatchedDatabase
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from sessioning import ConnectionProblem, connect, freshID, uuid7_time
-from sessioning.embedded import all_documents
+from sessioning.db.embedded import all_documents
 from sessioning.ids import is_uuid7
 from sessioning.masking import mask_uri
 

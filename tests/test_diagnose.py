@@ -6,9 +6,9 @@ import pytest
 from pymongo import errors as pymongo_errors
 
 from sessioning import console, make_app
-from sessioning.auth_syncs import auth_syncs
-from sessioning.diagnose import diagnose, diagnose_findings, explain_duplicate_key, parse_dup_key
-from sessioning.engine import Frames, actions
+from sessioning.gen2025.auth_syncs import auth_syncs
+from sessioning.gen2025.diagnose import diagnose, diagnose_findings, explain_duplicate_key, parse_dup_key
+from sessioning.gen2025.engine import Frames, actions
 from sessioning.ids import freshID
 
 BOGUS = "bogus-session-0000-1111"
@@ -153,7 +153,7 @@ def test_f6_string_keys_in_hand_built_frames():
 
 
 def test_f6_and_f2_from_an_exported_run_without_sync_definitions(tmp_path):
-    from sessioning.engine.record import Run
+    from sessioning.gen2025.engine.record import Run
 
     def extra(app):
         def StringKey(request, session, error):  # noqa: N802
@@ -182,7 +182,7 @@ def test_f6_and_f2_from_an_exported_run_without_sync_definitions(tmp_path):
 
 
 def test_f1_from_an_exported_run_without_sync_definitions():
-    from sessioning.engine.record import Run
+    from sessioning.gen2025.engine.record import Run
 
     app = make_app(fast_hash=True, syncs="one_then")
     app.request("/register", username="a", password="p")
@@ -549,7 +549,7 @@ def test_f10_path_no_sync_handles():
 
 
 def test_f8_from_an_exported_run_names_the_entry():
-    from sessioning.engine.record import Run
+    from sessioning.gen2025.engine.record import Run
 
     def extra(app):
         def LoginAudit(request):  # noqa: N802
@@ -577,7 +577,7 @@ def test_diagnose_reads_a_database_from_an_env_file(tmp_path, monkeypatch):
 
 
 def test_an_odd_flow_does_not_hide_the_others():
-    from sessioning.engine.record import Run
+    from sessioning.gen2025.engine.record import Run
 
     app = make_app(fast_hash=True, syncs="one_then")
     app.request("/register", username="a", password="p")

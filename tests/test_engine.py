@@ -16,7 +16,7 @@ from sessioning import (
     connect,
     make_app,
 )
-from sessioning.engine import NotIterable, Run, replay
+from sessioning.gen2025.engine import NotIterable, Run, replay
 
 
 class Echo:

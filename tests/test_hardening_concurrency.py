@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from sessioning import make_app
-from sessioning.embedded import all_documents
+from sessioning.db.embedded import all_documents
 
 N_USERS = 20
 

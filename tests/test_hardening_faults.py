@@ -11,9 +11,9 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from sessioning import connect, make_app
-from sessioning.embedded import all_documents
-from sessioning.faults import ERROR_KINDS, Faults
-from sessioning.readers.logs import classify_error, read_log
+from sessioning.db.embedded import all_documents
+from sessioning.db.faults import ERROR_KINDS, Faults
+from sessioning.gen2025.readers.logs import classify_error, read_log
 
 KINDS = list(ERROR_KINDS) + ["custom"]
 N_FLOWS = 30
@@ -96,7 +96,7 @@ def _assert_failure_visible(app, r, fault_message: str, *, expect: str) -> None:
 
 def _assert_diagnosed(app, faulty_flows: list[str], codes: set[str]) -> None:
     """diagnose() names every failed flow, with one of ``codes``."""
-    from sessioning.diagnose import diagnose_findings
+    from sessioning.gen2025.diagnose import diagnose_findings
 
     by_flow: dict[str, set[str]] = {}
     for f in diagnose_findings(app):
@@ -253,7 +253,7 @@ def test_fault_api_refuses_nonsense():
 
 
 def test_diagnose_classifies_injected_failures(quiet_console):
-    from sessioning.diagnose import diagnose
+    from sessioning.gen2025.diagnose import diagnose
 
     app = _new_app()
     app.db.faults.fail_inserts("Sessioning.sessions", "duplicate_key", times=1)

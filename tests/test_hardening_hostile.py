@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from sessioning import ConnectionProblem, connect, load_config
-from sessioning.embedded import all_documents
+from sessioning.db.embedded import all_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_FIXTURES = sorted((ROOT / "fixtures" / "logs").glob("*.log"))
@@ -403,7 +403,7 @@ def _exercise_log(log) -> None:
 
 @pytest.mark.parametrize("name,source", READ_LOG_CASES, ids=[n for n, _ in READ_LOG_CASES])
 def test_read_log_hostile_text(name, source):
-    from sessioning.readers.logs import LogReadError, read_log
+    from sessioning.gen2025.readers.logs import LogReadError, read_log
 
     def go():
         log = read_log(source)
@@ -426,7 +426,7 @@ ERROR_BOMBS = [("Missing binding: Symbol(", 2000), ("Binding: Symbol(", 2500), (
 
 @pytest.mark.parametrize("prefix,times", ERROR_BOMBS)
 def test_error_classification_is_linear_on_long_messages(prefix, times):
-    from sessioning.readers.logs import classify_error
+    from sessioning.gen2025.readers.logs import classify_error
 
     message = prefix * times  # 21-48 KB; read_log(...).errors_frame() classifies every error line with this
     started = time.perf_counter()
@@ -447,7 +447,7 @@ def test_mask_text_uris_is_linear_on_long_tokens():
 
 
 def test_mask_inline_is_linear_on_long_tokens():
-    from sessioning.readers.logs import _INLINE_SECRET
+    from sessioning.gen2025.readers.logs import _INLINE_SECRET
 
     started = time.perf_counter()
     _INLINE_SECRET.sub("", f"error near {LONG_TOKEN[:5000]} here")
@@ -459,7 +459,7 @@ def test_mask_inline_is_linear_on_long_tokens():
 def test_read_log_hostile_sources(tmp_path, kind):
     import io
 
-    from sessioning.readers.logs import read_log
+    from sessioning.gen2025.readers.logs import read_log
 
     binary = tmp_path / "core.log"
     binary.write_bytes(b"\x7fELF\x00\x00" + bytes(range(256)))
@@ -486,7 +486,7 @@ def test_read_log_hostile_sources(tmp_path, kind):
 @pytest.mark.heavy
 def test_read_log_enormous(tmp_path):
     """A 200 MB log of interleaved fixtures plus garbage: read in bounded time, nothing lost."""
-    from sessioning.readers.logs import read_log
+    from sessioning.gen2025.readers.logs import read_log
 
     chunk = b"".join(p.read_bytes() + b"\n" for p in LOG_FIXTURES) + bytes(range(1, 256)) + b"\n"
     path = tmp_path / "big.log"
@@ -560,7 +560,7 @@ def _exercise_syncs(result) -> None:
 
 @pytest.mark.parametrize("name,content", SYNC_CASES, ids=[n for n, _ in SYNC_CASES])
 def test_read_syncs_hostile_files(tmp_path, name, content):
-    syncfiles = pytest.importorskip("sessioning.readers.syncfiles")
+    syncfiles = pytest.importorskip("sessioning.gen2025.readers.syncfiles")
     d = tmp_path / "src" / "syncs"
     d.mkdir(parents=True)
     f = d / "auth.sync.ts"
@@ -578,7 +578,7 @@ def test_read_syncs_hostile_files(tmp_path, name, content):
 
 @pytest.mark.parametrize("kind", ["missing_dir", "a_file", "empty_dir", "wrong_suffix", "int", "symlink_loop"])
 def test_read_syncs_hostile_sources(tmp_path, kind):
-    syncfiles = pytest.importorskip("sessioning.readers.syncfiles")
+    syncfiles = pytest.importorskip("sessioning.gen2025.readers.syncfiles")
     source: Any = tmp_path
     if kind == "missing_dir":
         source = tmp_path / "nope"
@@ -712,7 +712,7 @@ def test_wrong_credentials_are_explained_without_the_password(code, msg):
     """What connect() says when the server refuses the credentials (no real server here: the driver's error is built)."""
     from pymongo.errors import OperationFailure
 
-    from sessioning.db import explain_connection_error
+    from sessioning.db.connect import explain_connection_error
 
     uri = f"mongodb://alice:{SECRET}@127.0.0.1:27017/appdb?authSource=admin"
     err = explain_connection_error(uri, OperationFailure(f"{msg} (uri was {uri})", code=code))
@@ -805,7 +805,7 @@ def test_tables_on_odd_documents(app):
     import bson
 
     from sessioning import tables
-    from sessioning.diagnose import diagnose
+    from sessioning.gen2025.diagnose import diagnose
 
     app.db["Sessioning.sessions"].insert_many([
         {"_id": bson.ObjectId(), "user": 5}, {"_id": 7}, {"_id": "x", "user": {"$ne": None}}, {"_id": "y", "user": None},
@@ -830,7 +830,7 @@ def _garbage_params():
 def test_tables_and_diagnose_on_garbage(fn_name, bad):
     import importlib
 
-    module = importlib.import_module("sessioning.diagnose" if fn_name == "diagnose" else "sessioning.tables")
+    module = importlib.import_module("sessioning.gen2025.diagnose" if fn_name == "diagnose" else "sessioning.tables")
     fn = getattr(module, fn_name)
     try:
         out = bounded(fn, bad)

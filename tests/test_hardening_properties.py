@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessioning.engine import Engine, Frames, Var, actions
-from sessioning.engine.actions import RUNNING, ActionPattern, ActionRecord
-from sessioning.engine.sync import _match_record
+from sessioning.gen2025.engine import Engine, Frames, Var, actions
+from sessioning.gen2025.engine.actions import RUNNING, ActionPattern, ActionRecord
+from sessioning.gen2025.engine.sync import _match_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -352,7 +352,7 @@ log_texts = st.one_of(
 
 
 def _check_log(text) -> None:
-    from sessioning.readers.logs import LogReadError, read_log
+    from sessioning.gen2025.readers.logs import LogReadError, read_log
 
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     try:
@@ -414,7 +414,7 @@ ts_texts = st.one_of(
 
 
 def _check_syncs(tmp: Path, text: str) -> None:
-    syncfiles = pytest.importorskip("sessioning.readers.syncfiles")
+    syncfiles = pytest.importorskip("sessioning.gen2025.readers.syncfiles")
     f = tmp / "x.sync.ts"
     f.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sessioning import make_app, reveal_secrets
-from sessioning.embedded import all_documents
+from sessioning.db.embedded import all_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -237,7 +237,7 @@ def test_every_table_is_masked(secret_run):
 
 
 def test_diagnosis_is_masked(secret_run):
-    from sessioning.diagnose import diagnose
+    from sessioning.gen2025.diagnose import diagnose
 
     app, sessions, _ = secret_run
     df = diagnose(app)
@@ -265,7 +265,7 @@ def test_uri_in_an_exception_is_masked_in_the_exported_trace(uri_exception_run):
 
 
 def test_uri_in_an_exception_is_masked_in_the_diagnosis(uri_exception_run):
-    from sessioning.diagnose import diagnose
+    from sessioning.gen2025.diagnose import diagnose
 
     app, sessions, _ = uri_exception_run
     assert not _scan(_frame_text(diagnose(app)), sessions)
@@ -291,7 +291,7 @@ def test_uri_in_an_exception_is_masked_in_the_evaluations_table(uri_exception_ru
 
 
 def test_log_reader_tables_are_masked(secret_run):
-    from sessioning.readers.logs import read_log
+    from sessioning.gen2025.readers.logs import read_log
 
     app, sessions, console_text = secret_run
     with reveal_secrets():
@@ -309,7 +309,7 @@ def test_log_reader_tables_are_masked(secret_run):
 
 
 def test_log_reader_masks_session_ids_inside_error_values():
-    from sessioning.readers.logs import read_log
+    from sessioning.gen2025.readers.logs import read_log
 
     for p in sorted((ROOT / "fixtures" / "logs").glob("*.log")):
         log = read_log(p)
@@ -319,7 +319,7 @@ def test_log_reader_masks_session_ids_inside_error_values():
 
 
 def test_log_reader_masks_passwords_in_fixture_logs():
-    from sessioning.readers.logs import read_log
+    from sessioning.gen2025.readers.logs import read_log
 
     for p in sorted((ROOT / "fixtures" / "logs").glob("*.log")):
         log = read_log(p)
@@ -330,7 +330,7 @@ def test_log_reader_masks_passwords_in_fixture_logs():
 
 
 def test_sync_file_tables_are_masked():
-    from sessioning.readers.syncfiles import read_syncs
+    from sessioning.gen2025.readers.syncfiles import read_syncs
 
     app_dir = ROOT / "fixtures" / "app"
     if not app_dir.is_dir():

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sessioning.readers.inspect_parse import (
+from sessioning.gen2025.readers.inspect_parse import (
     UNDEFINED,
     JSFunction,
     JSSymbol,

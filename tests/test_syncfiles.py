@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sessioning.readers.syncfiles import SyncReadError, read_syncs
+from sessioning.gen2025.readers.syncfiles import SyncReadError, read_syncs
 
 APP = Path(__file__).resolve().parents[1] / "fixtures" / "app"
 HEADER = 'import { actions, Frames, Sync } from "@engine";\nimport { Requesting, Sessioning, Posting } from "@concepts";\n'
@@ -247,8 +247,8 @@ def test_missing_and_empty_paths(tmp_path):
 
 
 def test_correlate_names_the_cause_of_each_timeout(app):
-    from sessioning.readers.logs import read_log
-    from sessioning.readers.syncfiles import correlate
+    from sessioning.gen2025.readers.logs import read_log
+    from sessioning.gen2025.readers.syncfiles import correlate
 
     log = read_log(APP.parent / "logs" / "api_prefix_timeout.log")
     found = {f.extra["path"]: f for f in correlate(log.findings(), app) if f.code == "F10"}
@@ -259,8 +259,8 @@ def test_correlate_names_the_cause_of_each_timeout(app):
 
 
 def test_correlate_f1_names_the_sync(app):
-    from sessioning.readers.logs import read_log
-    from sessioning.readers.syncfiles import correlate
+    from sessioning.gen2025.readers.logs import read_log
+    from sessioning.gen2025.readers.syncfiles import correlate
 
     log = read_log(APP.parent / "logs" / "missing_binding_session.log")
     (f,) = correlate(log.findings(), app)
@@ -268,7 +268,7 @@ def test_correlate_f1_names_the_sync(app):
 
 
 def test_correlate_leaves_other_findings_alone(app):
-    from sessioning.readers.syncfiles import correlate
+    from sessioning.gen2025.readers.syncfiles import correlate
 
     fs = app.findings()
     assert correlate(fs, app) == fs

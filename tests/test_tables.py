@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from sessioning import connect, console, make_app, reveal_secrets
-from sessioning.engine.record import Run
+from sessioning.gen2025.engine.record import Run
 from sessioning.ids import freshID
 from sessioning.tables import (
     evaluations_table,

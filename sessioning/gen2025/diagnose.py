@@ -28,9 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import Finding, findings_frame
-from .masking import mask_secrets, mask_text, mask_value, secrets_revealed
-from .tables import emptied_by, first_failure, mask_doc, resolve_run
+from sessioning.findings import Finding, findings_frame
+from sessioning.masking import mask_secrets, mask_text, mask_value, secrets_revealed
+from sessioning.tables import emptied_by, first_failure, mask_doc, resolve_run
 
 RESPOND = "Requesting.respond"
 REQUEST = "Requesting.request"
@@ -232,7 +232,7 @@ class _RunDiagnosis:
         return self.findings
 
     def flow(self, log: Any) -> None:
-        from .tables import _path_of, _request_of
+        from sessioning.tables import _path_of, _request_of
 
         request, path = _request_of(log), _path_of(log)
         ctx = {"flow": log.flow, "request": request, "path": path}
@@ -293,8 +293,8 @@ class _RunDiagnosis:
         sync = self.defs.get(ev.sync)
         if sync is None:
             return None
-        from .engine.explain import explain_missing_binding
-        from .engine.vars import Var
+        from sessioning.gen2025.engine.explain import explain_missing_binding
+        from sessioning.gen2025.engine.vars import Var
 
         by_name = dict(sync.vars)
         for v in sync.action_vars:
@@ -420,7 +420,7 @@ class _RunDiagnosis:
         )
 
     def when_missing_output(self, log: Any, ev: Any, ctx: dict) -> None:
-        from .engine.actions import MISSING
+        from sessioning.gen2025.engine.actions import MISSING
 
         index = len(ev.when or [])
         label = None
@@ -494,7 +494,7 @@ class _RunDiagnosis:
         if where_sync:
             origin = self._calling_evaluation(where_sync, a.get("seq") or 0)
             if origin is not None:
-                from .tables import _request_of
+                from sessioning.tables import _request_of
 
                 request = _request_of(self.run.flows[origin.flow]) if origin.flow in self.run.flows else request
             how = f"was called from the `where` of `{where_sync}`"
@@ -887,7 +887,7 @@ def diagnose_findings(run: Any = None, db: Any = None, *, env: str | None = None
         known_requests = {f.request for f in run_obj.flows.values() if f.request}
     database = db if db is not None else run_db
     if database is not None or env is not None:
-        from .readers.database import diagnose_database
+        from sessioning.gen2025.readers.database import diagnose_database
 
         kwargs = dict(sessions_collection=sessions_collection, user_field=user_field, users_collection=users_collection,
                       requests_collection=requests_collection, skip_requests=known_requests, reveal=reveal,
@@ -913,7 +913,7 @@ def diagnose(run: Any = None, db: Any = None, *, env: str | None = None, **optio
     unique: dict[tuple, Finding] = {}
     for f in findings:
         unique.setdefault(_key(f), f)
-    from .findings import SEVERITIES, _code_order
+    from sessioning.findings import SEVERITIES, _code_order
 
     ordered = sorted(unique.values(), key=lambda f: (SEVERITIES.index(f.severity), _code_order(f.code)))
     df = findings_frame(ordered)  # a stable sort of an already sorted list: same order

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
-from ..ids import bad_id_error, freshID
+from sessioning.ids import bad_id_error, freshID
 
 PREFIX = "UserAuthentication" + "."
 

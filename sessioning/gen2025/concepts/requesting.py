@@ -7,7 +7,7 @@ import os
 import threading
 from typing import Any
 
-from ..ids import bad_id_error, freshID
+from sessioning.ids import bad_id_error, freshID
 
 PREFIX = "Requesting" + "."
 DEFAULT_TIMEOUT_MS = 10000

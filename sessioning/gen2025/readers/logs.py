@@ -33,6 +33,7 @@ from typing import IO, Any
 import pandas as pd
 
 from sessioning.findings import Finding, findings_frame
+from sessioning.gen2025.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
 from sessioning.masking import (
     is_password_key,
     is_secret_key,
@@ -43,7 +44,6 @@ from sessioning.masking import (
     remember_secret,
     secrets_revealed,
 )
-from sessioning.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
 
 __all__ = ["LogReadError", "ServerLog", "read_log", "mask_inline", "classify_error"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..masking import mask_value
+from sessioning.masking import mask_value
 
 FRAME_TEXT = "[object Object]"  # `${frame}` in JavaScript
 

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import console
-from ..ids import random_v4
-from ..masking import is_secret_key, mask_secrets, mask_text, mask_value
-from ..watch import recording_writes
+from sessioning import console
+from sessioning.db.watch import recording_writes
+from sessioning.ids import random_v4
+from sessioning.masking import is_secret_key, mask_secrets, mask_text, mask_value
+
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, InstrumentedAction, InstrumentedConcept
 from .errors import (
     ActionMissing,
@@ -360,7 +361,7 @@ class Engine:
 
     # -- requests ---------------------------------------------------------------------------------
     def _requesting(self) -> InstrumentedConcept:
-        from ..concepts.requesting import RequestingConcept
+        from sessioning.gen2025.concepts.requesting import RequestingConcept
 
         for c in self.concepts:
             if isinstance(c.concept, RequestingConcept):
@@ -374,7 +375,7 @@ class Engine:
         handler: 200 with the first response, 500 if anything threw, 504 if nothing responded.
         The 504 is reported at once (nothing can respond after the cascade) unless ``wait=True``.
         """
-        from ..concepts.requesting import RequestTimeout
+        from sessioning.gen2025.concepts.requesting import RequestTimeout
 
         requesting = self._requesting()
         if body is not None and not isinstance(body, Mapping):
@@ -417,7 +418,7 @@ class Engine:
         ``WARNING - UNVERIFIED ROUTE`` and still registered. They are tried before the Requesting
         catch-all, so a passthrough route shadows any sync on the same path (F15).
         """
-        from ..concepts.requesting import RequestingConcept
+        from sessioning.gen2025.concepts.requesting import RequestingConcept
 
         inclusions = dict(inclusions or {})
         excluded = set(exclusions)

@@ -14,8 +14,9 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from sessioning.masking import mask_text_uris, mask_uri
+
 from .embedded import embedded_client
-from .masking import mask_text_uris, mask_uri
 from .watch import WatchedDatabase
 
 #: Seconds a real server gets to answer before we say why it did not (the whole connect stays under 5 s).

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sessioning.db.connect import connect
+from sessioning.gen2025.concepts.authentication import FAST_HASHER
+
 from .auth_syncs import auth_syncs
 from .concepts import RequestingConcept, SessioningConcept, UserAuthenticationConcept
-from .concepts.authentication import FAST_HASHER
-from .db import connect
 from .engine import Engine, InstrumentedConcept, Logging, Response
 
 

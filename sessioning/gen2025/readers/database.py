@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..findings import Finding
-from ..masking import mask_id, mask_text, secrets_revealed
+from sessioning.findings import Finding
+from sessioning.masking import mask_id, mask_text, secrets_revealed
 
 SESSION_COLLECTION_HINTS = ("sessions", "session")
 
@@ -76,12 +76,12 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
     """Findings about an app's database (read-only). Pass ``uri``/``db_name``/``env_file`` to connect,
     or ``db=`` an open handle. Collection and field names are parameters (real apps rename them);
     requests in ``skip_requests`` (already explained by a run) are left out."""
-    from ..tables import requests_table, sessions_table
+    from sessioning.tables import requests_table, sessions_table
 
     reveal = secrets_revealed() if reveal is None else bool(reveal)
     opened = False
     if db is None:
-        from ..db import connect, load_config
+        from sessioning.db.connect import connect, load_config
 
         if uri is not None and db_name is None:
             db_name = load_config(env_file).get("DB_NAME")  # the URI from the caller, the name from .env
@@ -183,7 +183,7 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
 
         # -- F16 candidates: duplicate usernames (what a unique index would refuse with E11000) ---------
         if users_collection and users_collection in names:
-            from ..tables import read_collection
+            from sessioning.tables import read_collection
 
             seen: dict[Any, list] = {}
             for u in read_collection(db, users_collection, projection={username_field: 1}, progress=progress):
@@ -226,7 +226,7 @@ def diagnose_database(uri: str | None = None, db_name: str | None = None, env_fi
 
 def _objectid_twins(db: Any, users_collection: str, user_ids: list[Any]) -> bool:
     """Whether missing user ids exist in the users collection under the other type (str ↔ ObjectId)."""
-    from ..tables import read_collection
+    from sessioning.tables import read_collection
 
     wanted = {str(u) for u in user_ids[:1000]}
     for u in read_collection(db, users_collection, projection={"_id": 1}, progress=False):

@@ -230,7 +230,7 @@ class Run:
 
     def to_json(self, path: str | Path | None = None, *, reveal: bool = False) -> str:
         """The run as JSON (secrets masked unless ``reveal``); written to ``path`` if given."""
-        from ..masking import mask_secrets
+        from sessioning.masking import mask_secrets
 
         data = self.to_dict() if reveal else mask_secrets(self.to_dict(), reveal=False)
         text = json.dumps(data, indent=1, default=str)

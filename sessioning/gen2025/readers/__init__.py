@@ -5,7 +5,7 @@
 ``parse_inspect(text)`` turns Node/Deno ``inspect`` text into Python values;
 ``correlate(log_findings, sync_files)`` names the sync behind what a log shows.
 
-Imports are lazy so that ``import sessioning.readers.database`` stays light and a broken
+Imports are lazy so that ``import sessioning.gen2025.readers.database`` stays light and a broken
 optional module never breaks the others.
 """
 
@@ -26,7 +26,7 @@ _WHERE = {
 def __getattr__(name: str) -> Any:
     mod = _WHERE.get(name)
     if mod is None:
-        raise AttributeError(f"module 'sessioning.readers' has no attribute {name!r}")
+        raise AttributeError(f"module 'sessioning.gen2025.readers' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"sessioning.readers.{mod}"), name)
+    return getattr(importlib.import_module(f"sessioning.gen2025.readers.{mod}"), name)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import console
-from ..ids import bad_id_error, freshID
-from ..masking import mask_id
+from sessioning import console
+from sessioning.ids import bad_id_error, freshID
+from sessioning.masking import mask_id
 
 User = str
 Session = str
