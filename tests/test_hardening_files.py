@@ -1,0 +1,135 @@
+"""Hardening — special files (issue 15, item 2): the kit reads only regular files, within seconds.
+
+A FIFO blocks ``open()`` until a writer comes (forever); ``/dev/zero`` never ends; a directory or a
+socket gives a bare ``OSError`` deep in a reader. ``sessioning.files`` refuses each at once with a
+message that says what the path is; every reader goes through it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sessioning import files
+from sessioning.files import FileRefused
+
+LIMIT_S = 5.0
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+
+
+def _within_limit(fn, *args, **kwargs):
+    """Run ``fn`` in a daemon thread; fail (instead of hanging the suite) if it takes over LIMIT_S."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as e:  # noqa: BLE001 - handed back to the test
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    start = time.monotonic()
+    t.start()
+    t.join(LIMIT_S)
+    assert not t.is_alive(), f"{fn.__name__} still blocked after {LIMIT_S} s"
+    box["elapsed"] = time.monotonic() - start
+    return box
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    path = tmp_path / "server.log"
+    os.mkfifo(path)
+    return path
+
+
+@needs_fifo
+@pytest.mark.parametrize("reader", [files.open_regular, files.read_bytes, files.read_text, files.check_regular])
+def test_fifo_is_refused_at_once(fifo: Path, reader) -> None:
+    box = _within_limit(reader, fifo, "server log")
+    assert isinstance(box.get("error"), FileRefused), box
+    assert "named pipe (FIFO)" in str(box["error"]) and str(fifo) in str(box["error"])
+    assert box["error"].hint and box["error"].exit_code == 2
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_devices_are_refused_not_read(device: str) -> None:
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    box = _within_limit(files.read_bytes, device, "server log")
+    assert isinstance(box.get("error"), FileRefused), box
+    assert "character device" in str(box["error"])
+
+
+def test_directory_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused, match="is a directory"):
+        files.read_text(tmp_path)
+    with pytest.raises(FileRefused, match="no such file"):
+        files.read_text(tmp_path / "missing.json")
+    with pytest.raises(OSError):  # still an OSError for callers that catch that
+        files.open_regular(tmp_path / "missing.json")
+
+
+def test_socket_is_refused(tmp_path: Path) -> None:
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no unix sockets here")
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(path))
+        with pytest.raises(FileRefused, match="a socket"):
+            files.read_bytes(path)
+
+
+def test_size_bound(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 5000)
+    with pytest.raises(FileRefused, match="larger than"):
+        files.read_bytes(big, "recorded run", limit=4096)
+    assert files.read_bytes(big, limit=5000) == b"x" * 5000
+    assert len(files.read_bytes(big, limit=None)) == 5000
+
+
+def test_pseudo_file_reporting_size_zero_is_still_bounded() -> None:
+    # /proc files are regular with st_size 0; the bound is enforced while reading too.
+    path = "/proc/self/maps"
+    if not os.path.exists(path):
+        pytest.skip("no /proc")
+    with pytest.raises(FileRefused, match="larger than"):
+        files.read_bytes(path, limit=16)
+
+
+def test_symlink_to_regular_file_is_read(tmp_path: Path) -> None:
+    target = tmp_path / "a.log"
+    target.write_text("hello\n")
+    link = tmp_path / "b.log"
+    link.symlink_to(target)
+    assert files.read_text(link) == "hello\n"
+    assert files.is_regular_file(link) and not files.is_regular_file(tmp_path)
+
+
+@needs_fifo
+def test_symlink_to_fifo_is_refused(fifo: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.log"
+    link.symlink_to(fifo)
+    box = _within_limit(files.read_text, link)
+    assert isinstance(box.get("error"), FileRefused)
+    assert not files.is_regular_file(link)
+
+
+def test_not_utf8_text_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "u16.env"
+    path.write_bytes("DB_NAME=café".encode("latin-1"))
+    with pytest.raises(FileRefused, match="is not utf-8 text"):
+        files.read_text(path, ".env file")
+
+
+def test_nul_in_path_is_a_clear_error() -> None:
+    with pytest.raises(FileRefused, match="not a valid path"):
+        files.read_bytes("bad\x00name")
