@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,6 +24,7 @@ import pandas as pd
 from sessioning.db.embedded import all_documents, is_embedded, unwrap
 
 from .masking import is_secret_key, mask_id, mask_secrets, mask_text, secrets_revealed
+from .record import FlowLog, Run
 
 #: Documents processed per progress step.
 CHUNK = 20_000
@@ -362,66 +362,12 @@ def _masked_text(text: Any, reveal: bool) -> Any:
 
 
 # -- runs ---------------------------------------------------------------------------------------------
-def resolve_run(obj: Any) -> tuple[Any, Any, Any]:
-    """``(run, engine, db)`` from a Run, an Engine, an App, or a path/JSON of an exported run.
-
-    Raises TypeError for anything else, ``None`` included (:func:`sessioning.diagnose` accepts
-    ``None``: it then looks at the database only)."""
-    from sessioning.gen2025.engine.record import Run
-    from sessioning.gen2025.engine.sync import Engine
-
-    if obj is None:
-        raise TypeError(f"{_RUN_EXPECTED}, not None")
-    if isinstance(obj, Run):
-        return obj, None, None
-    if isinstance(obj, Engine):
-        return obj.run, obj, _engine_db(obj)
-    engine = getattr(obj, "engine", None)
-    if isinstance(engine, Engine):
-        return engine.run, engine, getattr(obj, "db", None) or _engine_db(engine)
-    if isinstance(obj, (str, Path)):
-        return Run.load(obj), None, None
-    if isinstance(obj, dict):
-        return Run.from_dict(obj), None, None
-    raise TypeError(f"{_RUN_EXPECTED}, not {type(obj).__name__}")
-
-
-_RUN_EXPECTED = ("expected a recorded run: a Run (app.engine.run), an Engine, an App (make_app(…)), or the path "
-                 "to a run exported with Run.to_json(path)")
-
-
-def _engine_db(engine: Any) -> Any:
-    for c in getattr(engine, "concepts", ()):
-        db = getattr(getattr(c, "concept", None), "db", None)
-        if db is not None:
-            return db
-    return None
-
-
-def _flows(run: Any, flows: Iterable[str] | None = None) -> list[Any]:
+def _flows(run: Run, flows: Iterable[str] | None = None) -> list[FlowLog]:
     logs = list(run.flows.values())
     if flows is not None:
         wanted = {flows} if isinstance(flows, str) else set(flows)
         logs = [f for f in logs if f.flow in wanted or f.request in wanted]
     return logs
-
-
-def _request_of(log: Any) -> str | None:
-    if log.request:
-        return log.request
-    for a in log.actions:
-        if a.get("concept") == "Requesting" and a.get("action") == "request" and isinstance(a.get("output"), dict):
-            return a["output"].get("request")
-    return None
-
-
-def _path_of(log: Any) -> str | None:
-    if log.path:
-        return log.path
-    for a in log.actions:
-        if a.get("concept") == "Requesting" and a.get("action") == "request" and isinstance(a.get("input"), dict):
-            return a["input"].get("path")
-    return None
 
 
 def trace_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | None = None) -> pd.DataFrame:
@@ -436,25 +382,25 @@ def trace_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | 
     ``duration_ms``, ``started`` (UTC), ``writes`` (how many documents it wrote).
     ``run`` may be a Run, an Engine or an App; ``flows`` keeps only those flows (or request ids).
     """
-    run, _engine, _db = resolve_run(run)
+    run = Run.of(run)
     reveal = _reveal(reveal)
     rows = []
     for log in _flows(run, flows):
-        request, path = _request_of(log), _path_of(log)
-        labels = {a["id"]: f"{a['concept']}.{a['action']}" for a in log.actions}
+        request, path = log.request_id, log.path
+        labels = {a.id: a.label for a in log.actions}
         for order, a in enumerate(log.actions):
             rows.append({
-                "flow": log.flow, "request": request, "path": path, "order": order, "seq": a.get("seq"),
-                "depth": a.get("depth", 0), "action": f"{a['concept']}.{a['action']}",
-                "input": mask_secrets(a.get("input"), reveal),
-                "output": mask_secrets(a.get("output"), reveal),
-                "status": a.get("status"),
-                "exception": _masked_text(a.get("error"), reveal) if a.get("status") == "exception" else None,
-                "error_type": a.get("error_type"),
-                "sync": a.get("sync"), "trigger": labels.get(a.get("trigger"), a.get("trigger")),
-                "called_from": a.get("called_from"),
-                "duration_ms": a.get("duration_ms"), "started": a.get("started"),
-                "writes": len(a.get("writes") or ()),
+                "flow": log.flow, "request": request, "path": path, "order": order, "seq": a.seq,
+                "depth": a.depth, "action": a.label,
+                "input": mask_secrets(a.input, reveal),
+                "output": mask_secrets(a.output, reveal),
+                "status": a.status,
+                "exception": _masked_text(a.error, reveal) if a.status == "exception" else None,
+                "error_type": a.error_type,
+                "sync": a.sync, "trigger": labels.get(a.trigger, a.trigger),
+                "called_from": a.called_from,
+                "duration_ms": a.duration_ms, "started": a.started,
+                "writes": len(a.writes or ()),
             })
     df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     df["order"] = df["order"].astype("int64")
@@ -474,30 +420,6 @@ def _step_text(step: dict) -> str:
     return text
 
 
-def emptied_by(ev: Any) -> dict | None:
-    """The ``where`` step that took the frames from some to none, or ``None``."""
-    for step in ev.where or ():
-        if (step.get("frames_in") or 0) > 0 and step.get("frames_out") == 0:
-            return step
-    return None
-
-
-def n_frames(ev: Any, which: str) -> int | None:
-    """How many frames an evaluation had after ``when`` / ``where`` (``None``: not reached), without
-    building the snapshots (the engine keeps at most 20 frames in them)."""
-    raw = getattr(ev, f"_frames_{which}", _ABSENT)
-    if raw is _ABSENT:
-        raw = getattr(ev, f"frames_{which}", None)
-    return None if raw is None else len(raw)
-
-
-def first_failure(ev: Any) -> dict | None:
-    for w in ev.when or ():
-        if w.get("failure"):
-            return w["failure"]
-    return None
-
-
 def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] | None = None,
                       matched: bool | None = None) -> pd.DataFrame:
     """One row per (completed action, candidate sync) of a recorded run.
@@ -513,19 +435,19 @@ def evaluations_table(run: Any, reveal: bool | None = None, *, flows: Iterable[s
     (the actions it called), ``error``/``error_type`` (an exception raised there).
     ``matched=False`` keeps only the syncs that did not match.
     """
-    run, _engine, _db = resolve_run(run)
+    run = Run.of(run)
     reveal = _reveal(reveal)
     rows = []
     masked_texts: dict[str, str] = {}  # the same sentence recurs across flows: mask it once
     for log in _flows(run, flows):
-        request = _request_of(log)
-        order = {a["id"]: i for i, a in enumerate(log.actions)}
+        request = log.request_id
+        order = {a.id: i for i, a in enumerate(log.actions)}
         for ev in log.evaluations:
-            fail = first_failure(ev) or {}
-            when_frames = n_frames(ev, "when") or 0
-            where_frames = n_frames(ev, "where")
+            fail = ev.first_failure() or {}
+            when_frames = ev.n_frames("when") or 0
+            where_frames = ev.n_frames("where")
             steps = ev.where or []
-            empt = emptied_by(ev)
+            empt = ev.emptied_by()
             why = fail.get("text")
             if why is not None and not reveal:
                 masked = masked_texts.get(why)
@@ -572,20 +494,20 @@ def writes_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] |
     ``before`` / ``after`` (the whole document, masked; ``None`` for an insert's before and a
     delete's after), ``changed`` (the fields that differ).
     """
-    run, _engine, _db = resolve_run(run)
+    run = Run.of(run)
     reveal = _reveal(reveal)
     rows = []
     for log in _flows(run, flows):
-        request = _request_of(log)
+        request = log.request_id
         for order, a in enumerate(log.actions):
-            for w in a.get("writes") or ():
+            for w in a.writes or ():
                 coll = w.get("collection")
                 if collection is not None and coll != collection:
                     continue
                 _id = w.get("_id")
                 rows.append({
-                    "flow": log.flow, "request": request, "seq": a.get("seq"), "order": order,
-                    "action": f"{a['concept']}.{a['action']}", "sync": a.get("sync"), "op": w.get("op"),
+                    "flow": log.flow, "request": request, "seq": a.seq, "order": order,
+                    "action": a.label, "sync": a.sync, "op": w.get("op"),
                     "collection": coll,
                     "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id,
                     "before": mask_doc(w.get("before"), coll, reveal), "after": mask_doc(w.get("after"), coll, reveal),
@@ -597,14 +519,6 @@ def writes_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] |
     return df
 
 
-def find_action(run: Any, step: int | str) -> dict | None:
-    """The action entry with this ``seq`` (an int) or action id (a string)."""
-    for a in run.actions():
-        if (isinstance(step, str) and a.get("id") == step) or (not isinstance(step, str) and a.get("seq") == step):
-            return a
-    return None
-
-
 def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataFrame:
     """Before/after of every field one step (an action, by ``seq`` or id) wrote: one row per field.
 
@@ -612,14 +526,14 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
     Unchanged fields of an updated document are left out; an insert has ``before`` None, a delete
     ``after`` None.
     """
-    run, _engine, _db = resolve_run(run)
+    run = Run.of(run)
     reveal = _reveal(reveal)
-    action = find_action(run, step)
+    action = run.find_action(step)
     if action is None:
         raise KeyError(f"no action with {'id' if isinstance(step, str) else 'seq'} {step!r} in this run")
     rows = []
-    label = f"{action['concept']}.{action['action']}"
-    for w in action.get("writes") or ():
+    label = action.label
+    for w in action.writes or ():
         coll = w.get("collection")
         before = mask_doc(w.get("before"), coll, reveal)
         after = mask_doc(w.get("after"), coll, reveal)
@@ -627,7 +541,7 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
         raw_b, raw_a = w.get("before"), w.get("after")
         for field in _changed(raw_b, raw_a):
             rows.append({
-                "seq": action.get("seq"), "action": label, "op": w.get("op"), "collection": coll,
+                "seq": action.seq, "action": label, "op": w.get("op"), "collection": coll,
                 "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id, "field": field,
                 "before": before.get(field) if isinstance(before, dict) else None,
                 "after": after.get(field) if isinstance(after, dict) else None,
@@ -637,5 +551,5 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
 
 __all__ = [
     "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
-    "resolve_run", "read_collection", "id_kind", "mask_doc",
+    "read_collection", "id_kind", "mask_doc",
 ]

@@ -18,7 +18,6 @@ Secrets (passwords, session ids) are masked as everywhere in the kit.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -27,11 +26,11 @@ import pandas as pd
 from sessioning.db.embedded import all_documents
 from sessioning.gen2025.app import App, make_app
 from sessioning.gen2025.auth_syncs import VARIANTS
-from sessioning.gen2025.engine import Engine, Response, Run
-from sessioning.gen2025.engine.record import plain
+from sessioning.gen2025.engine import Engine, Response
 
 from . import console
 from .masking import mask_id, mask_secrets, mask_value
+from .record import Run, plain
 
 __all__ = ["FlowStepper", "LoginPanel", "SyncPicker"]
 
@@ -44,15 +43,11 @@ _TD = "padding: 1px 10px 1px 0; vertical-align: top;"
 # -- reading a run ----------------------------------------------------------------------------------
 def _run_of(source: Any) -> tuple[Run, Engine | None]:
     """A run (and its engine, if live) from an App, an Engine, a Run, or a recorded trace file/JSON."""
-    if isinstance(source, App):
-        return source.engine.run, source.engine
-    if isinstance(source, Engine):
-        return source.run, source
-    if isinstance(source, Run):
-        return source, None
-    if isinstance(source, (str, Path)):
-        return Run.load(source), None
-    raise TypeError("FlowStepper takes an App, an Engine, a Run, or the path/JSON of a recorded run")
+    try:
+        run, engine, _db = Run.source(source)
+    except TypeError:
+        raise TypeError("FlowStepper takes an App, an Engine, a Run, or the path/JSON of a recorded run") from None
+    return run, engine
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -127,9 +122,9 @@ def _steps(run: Run, engine: Engine | None, flow: Any, max_flows: int | None = N
         for ev in log.evaluations:
             by_trigger.setdefault(ev.trigger, []).append(ev)
         for a in log.actions:
-            cause = next((ev for ev in by_trigger.get(a.get("trigger"), []) if ev.sync == a.get("sync")), None)
-            steps.append({"kind": "action", "flow_no": number, "label": f"{a['concept']}.{a['action']}",
-                          "action": a, "cause": cause, "tried": by_trigger.get(a["id"], [])})
+            cause = next((ev for ev in by_trigger.get(a.trigger, []) if ev.sync == a.sync), None)
+            steps.append({"kind": "action", "flow_no": number, "label": a.label,
+                          "action": a, "cause": cause, "tried": by_trigger.get(a.id, [])})
         if log.response:
             failing = [ev for ev in log.evaluations if ev.error]
             culprit = max(failing, key=lambda ev: ev.seq) if failing else None
@@ -152,7 +147,7 @@ def _indent(step: dict[str, Any]) -> str:
     """Nesting shown in the step list: an action called by a sync sits under the action that caused it."""
     if step["kind"] == "answer":
         return "⇒ "
-    depth = step["action"].get("depth", 0)
+    depth = step["action"].depth
     return "\u00a0\u00a0" * (depth - 1) + "↳ " if depth else ""
 
 
@@ -160,7 +155,7 @@ def _tried_texts(evs: list, answer: bool = False) -> list[str]:
     """One line per sync tried; syncs for other request paths are counted, not listed."""
     out, other_paths, seen = [], 0, set()
     for ev in evs:
-        failure = next((p["failure"] for p in ev.when if p.get("failure")), None)
+        failure = ev.first_failure()
         near_miss = "(" in (failure or {}).get("text", "")  # case, trailing slash, /api prefix
         if failure and failure.get("key") == "path" and failure.get("reason") == "literal_mismatch" and not near_miss:
             other_paths += 1
@@ -184,7 +179,7 @@ def _tried_text(ev: Any) -> str:
     if ev.matched and ev.frames_where == []:
         empty = next((s for s in ev.where or [] if s.get("frames_out") == 0), None)
         return f"· {ev.sync}: `when` matched, `where` emptied the frames" + (f" at {empty['name']}" if empty else "")
-    failure = next((p["failure"] for p in ev.when if p.get("failure")), None)
+    failure = ev.first_failure()
     return f"· {ev.sync}: did not match — {failure['text'] if failure else 'no frames'}"
 
 
@@ -294,17 +289,17 @@ class FlowStepper(w.VBox):
         facts["tried"] = [] if ok_answer else _tried_texts(step["tried"], answer=step["kind"] == "answer")
         if step["kind"] == "action":
             a = step["action"]
-            facts["lines"].append(f"{step['label']} {_flat(a.get('input'))} => "
-                                  + (_flat(a.get('output')) if a.get("status") != "exception" else "(threw)"))
-            if a.get("status") == "exception":
-                facts["lines"].append(f"threw {a.get('error_type')}: {str(a.get('error')).splitlines()[0]}")
-            if a.get("sync"):
-                facts["sync"] = f"caused by sync {a['sync']}"
-            elif a.get("called_from"):
-                facts["sync"] = f"called inside the `where` of {a['called_from']} (a new flow)"
+            facts["lines"].append(f"{step['label']} {_flat(a.input)} => "
+                                  + (_flat(a.output) if a.status != "exception" else "(threw)"))
+            if a.status == "exception":
+                facts["lines"].append(f"threw {a.error_type}: {str(a.error).splitlines()[0]}")
+            if a.sync:
+                facts["sync"] = f"caused by sync {a.sync}"
+            elif a.called_from:
+                facts["sync"] = f"called inside the `where` of {a.called_from} (a new flow)"
             else:
                 facts["sync"] = "an outside call: it starts a new flow"
-            facts["diff"] = _diff_rows(a.get("writes"))
+            facts["diff"] = _diff_rows(a.writes)
         else:
             resp = step["log"].response
             facts["lines"].append(f"the client gets {resp['status']} {_flat(resp['body'])}")
@@ -312,7 +307,7 @@ class FlowStepper(w.VBox):
                 facts["lines"].append(f"error: {resp['message'].splitlines()[0]}")
             if resp["status"] == 504:
                 facts["lines"].append("no sync called Requesting.respond for this request")
-            responds = [a for a in step["log"].actions if (a["concept"], a["action"]) == ("Requesting", "respond")]
+            responds = [a for a in step["log"].actions if a.is_respond]
             if len(responds) > 1:
                 facts["lines"].append(f"Requesting.respond ran {len(responds)} times: the client got the first, "
                                       "the database kept the last")
@@ -355,7 +350,7 @@ class FlowStepper(w.VBox):
         e = html.escape
         status = ""
         if step is not None and step["kind"] == "action":
-            status = {"ok": "#2e7d32", "error": "#ef6c00"}.get(step["action"].get("status"), "#c62828")
+            status = {"ok": "#2e7d32", "error": "#ef6c00"}.get(step["action"].status, "#c62828")
         elif step is not None:
             status = "#2e7d32" if step["log"].response["status"] == 200 else "#c62828"
         lines = "".join(f"<div style='{_MONO} white-space: pre-wrap'>{e(line)}</div>" for line in f["lines"])
@@ -586,7 +581,7 @@ class SyncPicker(w.VBox):
         def send(what: str, path: str, expect: tuple[str, ...], **body: Any) -> Response:
             r = app.request(path, body)
             flow = app.engine.run.flows.get(r.flow)
-            responds = sum(1 for a in (flow.actions if flow else []) if (a["concept"], a["action"]) == ("Requesting", "respond"))
+            responds = sum(1 for a in (flow.actions if flow else []) if a.is_respond)
             keys = sorted(r.body) if isinstance(r.body, dict) else []
             ok = r.status == 200 and keys == sorted(expect) and responds == 1
             why = (r.message or "").splitlines()[0] if r.message else (

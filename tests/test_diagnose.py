@@ -153,7 +153,7 @@ def test_f6_string_keys_in_hand_built_frames():
 
 
 def test_f6_and_f2_from_an_exported_run_without_sync_definitions(tmp_path):
-    from sessioning.gen2025.engine.record import Run
+    from sessioning.record import Run
 
     def extra(app):
         def StringKey(request, session, error):  # noqa: N802
@@ -182,7 +182,7 @@ def test_f6_and_f2_from_an_exported_run_without_sync_definitions(tmp_path):
 
 
 def test_f1_from_an_exported_run_without_sync_definitions():
-    from sessioning.gen2025.engine.record import Run
+    from sessioning.record import Run
 
     app = make_app(fast_hash=True, syncs="one_then")
     app.request("/register", username="a", password="p")
@@ -549,7 +549,7 @@ def test_f10_path_no_sync_handles():
 
 
 def test_f8_from_an_exported_run_names_the_entry():
-    from sessioning.gen2025.engine.record import Run
+    from sessioning.record import Run
 
     def extra(app):
         def LoginAudit(request):  # noqa: N802
@@ -577,7 +577,7 @@ def test_diagnose_reads_a_database_from_an_env_file(tmp_path, monkeypatch):
 
 
 def test_an_odd_flow_does_not_hide_the_others():
-    from sessioning.gen2025.engine.record import Run
+    from sessioning.record import Run
 
     app = make_app(fast_hash=True, syncs="one_then")
     app.request("/register", username="a", password="p")

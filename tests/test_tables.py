@@ -9,8 +9,8 @@ import pytest
 from bson import ObjectId
 
 from sessioning import connect, console, make_app, reveal_secrets
-from sessioning.gen2025.engine.record import Run
 from sessioning.ids import freshID
+from sessioning.record import Run
 from sessioning.tables import (
     evaluations_table,
     id_kind,

@@ -30,7 +30,8 @@ import pandas as pd
 
 from sessioning.findings import Finding, findings_frame
 from sessioning.masking import mask_secrets, mask_text, mask_value, secrets_revealed
-from sessioning.tables import emptied_by, first_failure, mask_doc, resolve_run
+from sessioning.record import ActionEntry, Run
+from sessioning.tables import mask_doc
 
 RESPOND = "Requesting.respond"
 REQUEST = "Requesting.request"
@@ -232,17 +233,15 @@ class _RunDiagnosis:
         return self.findings
 
     def flow(self, log: Any) -> None:
-        from sessioning.tables import _path_of, _request_of
-
-        request, path = _request_of(log), _path_of(log)
+        request, path = log.request_id, log.path
         ctx = {"flow": log.flow, "request": request, "path": path}
         root_ev = self.error_root(log)
         if root_ev is not None:
             self.engine_error(log, root_ev, ctx)
         for a in log.actions:
-            if a.get("status") == "exception":
+            if a.status == "exception":
                 self.action_exception(log, a, ctx)
-            if a.get("called_from") or isinstance(a.get("output"), list):
+            if a.called_from or isinstance(a.output, list):
                 self.action_as_query(log, a, ctx)
         if log.outcome == "timed out":
             self.timed_out(log, ctx)
@@ -455,15 +454,15 @@ class _RunDiagnosis:
                  request=ctx["request"], evidence=message, flow=ctx["flow"])
 
     # -- F16 ---------------------------------------------------------------------------------------
-    def action_exception(self, log: Any, a: dict, ctx: dict) -> None:
-        label = f"{a['concept']}.{a['action']}"
-        message = a.get("error") or ""
-        by = f" (run by `{a['sync']}`)" if a.get("sync") else ""
+    def action_exception(self, log: Any, a: ActionEntry, ctx: dict) -> None:
+        label = a.label
+        message = a.error or ""
+        by = f" (run by `{a.sync}`)" if a.sync else ""
         tail = (" An exception aborts the cascade: later syncs for the same action, including an error "
                 "response, never run" + (", and the client got 500." if ctx["request"] else "."))
         injected = " (This failure was injected on purpose with `db.faults`.)" if _injected(self.db, message) else ""
         dup = explain_duplicate_key(message, self.db, self.reveal)
-        extra: dict[str, Any] = {"flow": ctx["flow"], "action": label, "seq": a.get("seq")}
+        extra: dict[str, Any] = {"flow": ctx["flow"], "action": label, "seq": a.seq}
         if dup:
             key_text = ", ".join(f"{k}: {json.dumps(mask_value(k, v, self.reveal), default=str, ensure_ascii=False)}"
                                  for k, v in dup["key"].items()) or "?"
@@ -481,22 +480,20 @@ class _RunDiagnosis:
                        f"`{{error: ...}}`, and catch `DuplicateKeyError` in `{label}` (two requests can still race).")
             extra.update(index=dup["index"], collection=dup["collection"], key=dup["key"], existing=dup["existing"])
         else:
-            explanation = f"`{label}`{by} threw `{a.get('error_type') or 'an exception'}: {message}` instead of returning `{{error}}`.{tail}{injected}"
+            explanation = f"`{label}`{by} threw `{a.error_type or 'an exception'}: {message}` instead of returning `{{error}}`.{tail}{injected}"
             fix = (f"Catch the exception inside `{label}` and return `{{error: \"...\"}}`, so an error sync can answer "
                    "the client.")
-        self.add("F16", "error", explanation, fix, sync=a.get("sync"), request=ctx["request"], evidence=message, **extra)
+        self.add("F16", "error", explanation, fix, sync=a.sync, request=ctx["request"], evidence=message, **extra)
 
     # -- F14 ---------------------------------------------------------------------------------------
-    def action_as_query(self, log: Any, a: dict, ctx: dict) -> None:
-        label = f"{a['concept']}.{a['action']}"
-        where_sync = a.get("called_from")
+    def action_as_query(self, log: Any, a: ActionEntry, ctx: dict) -> None:
+        label = a.label
+        where_sync = a.called_from
         request = ctx["request"]
         if where_sync:
-            origin = self._calling_evaluation(where_sync, a.get("seq") or 0)
+            origin = self._calling_evaluation(where_sync, a.seq or 0)
             if origin is not None:
-                from sessioning.tables import _request_of
-
-                request = _request_of(self.run.flows[origin.flow]) if origin.flow in self.run.flows else request
+                request = self.run.flows[origin.flow].request_id if origin.flow in self.run.flows else request
             how = f"was called from the `where` of `{where_sync}`"
         else:
             how = "returned a list (it was used as a query)"
@@ -504,11 +501,11 @@ class _RunDiagnosis:
             "F14", "warning",
             f"The action `{label}` {how}. An action (a method without `_`) is instrumented: called there it runs in a "
             "new flow, so its effects and the syncs it triggers never join the request's flow"
-            + (f" (its output: {_fmt(a.get('output'), reveal=self.reveal)})" if isinstance(a.get("output"), list) else "")
+            + (f" (its output: {_fmt(a.output, reveal=self.reveal)})" if isinstance(a.output, list) else "")
             + ".",
-            f"Make it a query (`_{a['action']}` returning a list) and call it with `frames.query`, or call `{label}` "
+            f"Make it a query (`_{a.action}` returning a list) and call it with `frames.query`, or call `{label}` "
             "from a `then` instead of from `where`.",
-            sync=where_sync or a.get("sync"), request=request, flow=log.flow, action=label,
+            sync=where_sync or a.sync, request=request, flow=log.flow, action=label,
         )
 
     def _calling_evaluation(self, sync: str, seq: int) -> Any:
@@ -520,13 +517,12 @@ class _RunDiagnosis:
 
     # -- F10 / F11 ---------------------------------------------------------------------------------
     def timed_out(self, log: Any, ctx: dict) -> None:
-        root = next((a for a in log.actions if a["concept"] == "Requesting" and a["action"] == "request"
-                     and a.get("depth", 0) == 0), None)
-        on_request = [ev for ev in log.evaluations if root is not None and ev.trigger == root["id"]]
+        root = log.root if log.root is not None and log.root.is_request else None
+        on_request = [ev for ev in log.evaluations if root is not None and ev.trigger == root.id]
         fired_on_request = [ev for ev in on_request if ev.fired]
         ran = [a for a in log.actions if a is not root]
         if not fired_on_request and not ran:
-            emptied = [ev for ev in on_request if ev.matched and emptied_by(ev) is not None]
+            emptied = [ev for ev in on_request if ev.matched and ev.emptied_by() is not None]
             if emptied:
                 self.where_emptied(emptied[0], ctx, emptied[1:])
             else:
@@ -534,9 +530,9 @@ class _RunDiagnosis:
             return
         self.response_not_matched(log, ctx)
 
-    def request_not_matched(self, log: Any, root: dict | None, evs: list, ctx: dict) -> None:
+    def request_not_matched(self, log: Any, root: ActionEntry | None, evs: list, ctx: dict) -> None:
         path = ctx["path"]
-        body = dict((root or {}).get("input") or {})
+        body = dict(root.input or {}) if root is not None else {}
         keys = ", ".join(k for k in body if k != "path") or "nothing"
         if not evs:
             self.add(
@@ -550,7 +546,7 @@ class _RunDiagnosis:
             return
 
         def score(ev: Any) -> float:
-            f = first_failure(ev) or {}
+            f = ev.first_failure() or {}
             if f.get("pattern", 0) != 0:
                 return 0.5  # the request pattern matched; a later pattern (a response sync) did not
             if f.get("reason") == "absent":
@@ -562,8 +558,8 @@ class _RunDiagnosis:
 
         request_syncs = [ev for ev in evs if not self.is_response_sync(ev.sync)] or evs
         best = max(request_syncs, key=score)
-        f = first_failure(best) or {}
-        others = [f"{ev.sync}: {(first_failure(ev) or {}).get('text')}" for ev in request_syncs if ev is not best][:6]
+        f = best.first_failure() or {}
+        others = [f"{ev.sync}: {(ev.first_failure() or {}).get('text')}" for ev in request_syncs if ev is not best][:6]
         if f.get("reason") == "absent":
             fix = (f"Send `{f.get('key')}` from the client (the body has: {keys}), or drop `{f.get('key')}` from the "
                    f"`when` pattern of `{best.sync}` if it is optional: a missing key means no match, not an error. "
@@ -575,8 +571,8 @@ class _RunDiagnosis:
             fix = f"Make the `when` pattern of `{best.sync}` agree with the request body. Raising REQUESTING_TIMEOUT will not help."
         closest = f"Closest: `{best.sync}` — {f.get('text') or 'its pattern did not match'}."
         if score(best) < 1.6 and f.get("key") == "path":  # nothing resembles this path
-            known = sorted({str((first_failure(ev) or {}).get("expected")) for ev in evs
-                            if (first_failure(ev) or {}).get("key") == "path"})
+            known = sorted({str((ev.first_failure() or {}).get("expected")) for ev in evs
+                            if (ev.first_failure() or {}).get("key") == "path"})
             closest = (f"No sync handles this path at all (the syncs expect {', '.join(map(repr, known))}); a passthrough "
                        f"route or an unregistered sync file (F21) are the usual reasons. {closest}")
             fix = (f"Write a request sync for {path!r}, or register the sync file that has it (only `*.sync.ts` files "
@@ -590,7 +586,7 @@ class _RunDiagnosis:
         )
 
     def where_emptied(self, ev: Any, ctx: dict, others: list | None = None) -> None:
-        step = emptied_by(ev) or {}
+        step = ev.emptied_by() or {}
         steps = ev.where or []
         i = steps.index(step) if step in steps else -1
         prev = steps[i - 1] if i > 0 else None
@@ -615,8 +611,8 @@ class _RunDiagnosis:
 
     def response_not_matched(self, log: Any, ctx: dict) -> None:
         path = ctx["path"]
-        ran = {f"{a['concept']}.{a['action']}": a for a in log.actions}
-        last = next((a for a in reversed(log.actions) if not (a["concept"] == "Requesting" and a["action"] == "request")), None)
+        ran = {a.label: a for a in log.actions}
+        last = next((a for a in reversed(log.actions) if not a.is_request), None)
         candidates = []
         for ev in log.evaluations:
             if ev.fired or ev.error or not self.is_response_sync(ev.sync):
@@ -627,13 +623,13 @@ class _RunDiagnosis:
                     and want_path != path:
                 continue
             candidates.append(ev)
-        emptied = [ev for ev in candidates if ev.matched and emptied_by(ev) is not None]
+        emptied = [ev for ev in candidates if ev.matched and ev.emptied_by() is not None]
         if emptied:
             self.where_emptied(emptied[0], ctx, emptied[1:])
             return
 
         def score(ev: Any) -> int:
-            f = first_failure(ev) or {}
+            f = ev.first_failure() or {}
             pat = next((w for w in ev.when or [] if w.get("pattern") == f.get("pattern")), {})
             if f.get("reason") == "synced":
                 return 0
@@ -643,7 +639,7 @@ class _RunDiagnosis:
                 return 3
             return 2 if f.get("reason") == "no_record" else 1
 
-        did = (f"`{last['concept']}.{last['action']}` ran (it returned {_fmt(last.get('output'), reveal=self.reveal)})"
+        did = (f"`{last.label}` ran (it returned {_fmt(last.output, reveal=self.reveal)})"
                if last else "the request ran")
         if not candidates:
             self.add(
@@ -655,7 +651,7 @@ class _RunDiagnosis:
             )
             return
         best = max(candidates, key=score)
-        f = first_failure(best) or {}
+        f = best.first_failure() or {}
         pat = next((w for w in best.when or [] if w.get("pattern") == f.get("pattern")), {})
         out = pat.get("output") or {}
         note = ""
@@ -664,13 +660,14 @@ class _RunDiagnosis:
                     "the other.")
         elif f.get("reason") == "no_record":
             elsewhere = [a for fl in self.run.flows.values() if fl is not log for a in fl.actions
-                         if f"{a['concept']}.{a['action']}" == f.get("action") and a.get("called_from")]
+                         if a.label == f.get("action") and a.called_from]
             if elsewhere:
                 note = f" `{f.get('action')}` ran in another flow (called from a `where`: F14), so this flow never sees it."
             else:
                 note = (f" `{f.get('action')}` never ran in this flow: the sync that should call it did not fire"
                         " (see the other findings for this request).")
-        failed_output = (ran.get(f.get("action")) or {}).get("output")
+        failed = ran.get(f.get("action"))
+        failed_output = failed.output if failed is not None else None
         if note.startswith(" An output pattern"):
             fix = (f"Split `{best.sync}` into a success sync `{{{', '.join(k for k in out if k != 'error')}}}` and an "
                    "error sync `{error}`.")
@@ -691,21 +688,21 @@ class _RunDiagnosis:
             "request timed out (504).",
             fix,
             sync=best.sync, request=ctx["request"], flow=ctx["flow"], key=f.get("key"), reason=f.get("reason"),
-            evidence="; ".join(f"{ev.sync}: {(first_failure(ev) or {}).get('text')}" for ev in candidates if ev is not best)[:600] or None,
+            evidence="; ".join(f"{ev.sync}: {(ev.first_failure() or {}).get('text')}" for ev in candidates if ev is not best)[:600] or None,
         )
 
     # -- F12 ---------------------------------------------------------------------------------------
     def double_respond(self, log: Any, ctx: dict) -> None:
-        by_request: dict[Any, list[dict]] = {}
+        by_request: dict[Any, list[ActionEntry]] = {}
         for a in log.actions:
-            if a["concept"] == "Requesting" and a["action"] == "respond" and a.get("status") != "exception":
-                req = (a.get("input") or {}).get("request")
+            if a.is_respond and a.status != "exception":
+                req = (a.input or {}).get("request")
                 by_request.setdefault(req, []).append(a)
         for req, responds in by_request.items():
             if len(responds) < 2:
                 continue
-            syncs = [r.get("sync") for r in responds]
-            bodies = [{k: v for k, v in (r.get("input") or {}).items() if k != "request"} for r in responds]
+            syncs = [r.sync for r in responds]
+            bodies = [{k: v for k, v in (r.input or {}).items() if k != "request"} for r in responds]
             empty = None
             for ev in log.evaluations:
                 if ev.sync in syncs and ev.fired:
@@ -717,8 +714,8 @@ class _RunDiagnosis:
                     break
             got = ", ".join(f"`{s}` → {_fmt(b, reveal=self.reveal)}" for s, b in zip(syncs, bodies))
             if empty:
-                trig = next((a for a in log.actions if f"{a['concept']}.{a['action']}" == empty[1]["action"]), None)
-                out = _fmt(trig.get("output"), reveal=self.reveal) if trig else "an error"
+                trig = next((a for a in log.actions if a.label == empty[1]["action"]), None)
+                out = _fmt(trig.output, reveal=self.reveal) if trig else "an error"
                 cause = (f"`{empty[0]}` waits for `{_entry_text(empty[1])}`: an empty output pattern matches every "
                          f"completion, including {out}, so it answered beside the error sync.")
                 fix = (f"Match success in `{empty[0]}` on a key only the success returns (make "
@@ -781,18 +778,18 @@ class _RunDiagnosis:
 
     # -- F17 ---------------------------------------------------------------------------------------
     def missing_insert(self, log: Any, ctx: dict, root_ev: Any) -> None:
-        logged_in = [a for a in log.actions if a["action"] in self.login_actions and a.get("status") == "ok"
-                     and isinstance(a.get("output"), dict) and "user" in a["output"]]
+        logged_in = [a for a in log.actions if a.action in self.login_actions and a.status == "ok"
+                     and isinstance(a.output, dict) and "user" in a.output]
         if not logged_in:
             return
-        inserted = [w for a in log.actions for w in a.get("writes") or ()
+        inserted = [w for a in log.actions for w in a.writes or ()
                     if w.get("op") == "insert" and w.get("collection") == self.sessions_collection]
         if inserted:
             return
         login = logged_in[0]
-        login_label = f"{login['concept']}.{login['action']}"
+        login_label = login.label
         create = self.session_create
-        creates = [a for a in log.actions if f"{a['concept']}.{a['action']}" == create]
+        creates = [a for a in log.actions if a.label == create]
         coll = self.sessions_collection
         head = f"`{login_label}` succeeded but nothing was inserted into `{coll}`: "
         creators = [s for s in (self.defs or self._seen_then) if create in self.then_labels(s)]
@@ -844,11 +841,11 @@ class _RunDiagnosis:
                 ev = next((e for e in evs if not e.matched), evs[0])
                 sync = ev.sync
                 if not ev.matched:
-                    f = first_failure(ev) or {}
+                    f = ev.first_failure() or {}
                     why = f"`{create}` never ran: `{ev.sync}` did not match — {f.get('text') or f.get('reason')}."
                     fix = f"Make the `when` of `{ev.sync}` match what `{login_label}` returns (e.g. `{{user}}`)."
-                elif emptied_by(ev) is not None:
-                    step = emptied_by(ev)
+                elif ev.emptied_by() is not None:
+                    step = ev.emptied_by()
                     why = f"`{create}` never ran: the `where` of `{ev.sync}` emptied the frames at `{step['step']} {step['name']}`."
                     fix = f"Fix the `where` of `{ev.sync}` so the logged-in user's frame survives."
                 else:
@@ -877,7 +874,7 @@ def diagnose_findings(run: Any = None, db: Any = None, *, env: str | None = None
     """
     reveal = secrets_revealed() if reveal is None else bool(reveal)
     findings: list[Finding] = []
-    run_obj, engine, run_db = (None, None, None) if run is None else resolve_run(run)
+    run_obj, engine, run_db = (None, None, None) if run is None else Run.source(run)
     known_requests: set[str] = set()
     if run_obj is not None:
         lookup_db = db if db is not None and not isinstance(db, str) else run_db

@@ -1,5 +1,7 @@
 """The sync engine: vars, frames, actions, sync — as the course engine's ``src/engine``."""
 
+from sessioning.record import Evaluation, FlowLog, Run
+
 from .actions import ActionPattern, InstrumentedAction, InstrumentedConcept, actions
 from .errors import (
     BindingNotFound,
@@ -13,7 +15,7 @@ from .errors import (
 )
 from .frames import Frames
 from .inspect_format import UNDEFINED, node_inspect
-from .record import Evaluation, FlowLog, Run, replay
+from .recorder import replay
 from .sync import Engine, Logging, Response
 from .vars import Var
 

@@ -12,6 +12,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sessioning.record import concept_name, pattern_text
+
 from .errors import NotInstrumented, SyncDefinitionError
 from .inspect_format import UNDEFINED
 
@@ -22,12 +24,6 @@ if TYPE_CHECKING:
 MISSING = object()
 #: A record's output while its action is still running.
 RUNNING = object()
-
-
-def concept_name(concept: Any) -> str:
-    """The class name with a trailing ``Concept`` removed, as TRACE lines print it."""
-    name = type(concept).__name__
-    return name[: -len("Concept")] if name.endswith("Concept") and name != "Concept" else name
 
 
 class BoundQuery:
@@ -154,8 +150,6 @@ class ActionPattern:
         """The input and output patterns as plain data (for the record), computed once."""
         cached = self.__dict__.get("_texts")
         if cached is None:
-            from .record import pattern_text
-
             cached = self.__dict__["_texts"] = {
                 "input": pattern_text(self.input),
                 "output": pattern_text(self.output) if self.output is not MISSING else None,

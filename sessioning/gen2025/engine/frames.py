@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from sessioning.record import concept_name
+
 from .errors import BindingNotFound, NotIterable
 from .vars import Var
 
@@ -28,9 +30,7 @@ def _fn_name(fn: Any) -> str:
     name = getattr(fn, "__name__", None) or repr(fn)
     owner = getattr(fn, "__self__", None)
     if owner is not None:
-        cls = type(owner).__name__
-        cls = cls[: -len("Concept")] if cls.endswith("Concept") and cls != "Concept" else cls
-        return f"{cls}.{name}"
+        return f"{concept_name(owner)}.{name}"
     return name
 
 

@@ -34,6 +34,10 @@ class Undefined:
     def __bool__(self) -> bool:
         return False
 
+    def __plain__(self) -> None:
+        """Its JSON form: ``null`` (JSON has no undefined)."""
+        return None
+
 
 UNDEFINED = Undefined()
 

@@ -23,6 +23,7 @@ from sessioning import console
 from sessioning.db.watch import recording_writes
 from sessioning.ids import random_v4
 from sessioning.masking import is_secret_key, mask_secrets, mask_text, mask_value
+from sessioning.record import ActionEntry, Evaluation, Run, concept_name, plain
 
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord, InstrumentedAction, InstrumentedConcept
 from .errors import (
@@ -36,7 +37,6 @@ from .errors import (
 )
 from .frames import Frames, current_where
 from .inspect_format import UNDEFINED, deno_format, node_inspect
-from .record import Evaluation, Run, plain
 from .vars import FLOW, Var, sync_vars
 
 
@@ -173,45 +173,43 @@ class Engine:
             where_rec = current_where.get()
             token = current_where.set(None)  # an action called inside `where` is not part of it
             try:
-                with recording_writes(entry["writes"].append if entry is not None else None):
+                with recording_writes(entry.writes.append if entry is not None else None):
                     output = action.call_method(given)
             finally:
                 current_where.reset(token)
             if entry is not None:
-                entry["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+                entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
                 if where_rec is not None:
-                    entry["called_from"] = where_rec.sync
+                    entry.called_from = where_rec.sync
             record.output = output
             if entry is not None:
-                entry["output"] = output
-                entry["status"] = "error" if isinstance(output, dict) and "error" in output else "ok"
+                entry.output = output
+                entry.status = "error" if isinstance(output, dict) and "error" in output else "ok"
             if self.logging == Logging.TRACE:
                 shown_out = UNDEFINED if output is None else mask_secrets(output)
                 console.log(f"\n{action.label} {node_inspect(mask_secrets(given))} => {node_inspect(shown_out)}\n")
             self._synchronize(record, parent.depth + 1 if parent else 1)
             return output
         except BaseException as e:
-            if entry is not None and entry.get("status") == "running":
-                entry["status"] = "exception"
-                entry["error"] = getattr(e, "original", None) or str(e)
-                entry["error_type"] = type(e).__name__
+            if entry is not None and entry.status == "running":
+                entry.status = "exception"
+                entry.error = getattr(e, "original", None) or str(e)
+                entry.error_type = type(e).__name__
                 details = getattr(e, "details", None)  # pymongo's keyPattern / keyValue for E11000
                 if isinstance(details, dict):
-                    entry["error_details"] = plain(details)
+                    entry.error_details = plain(details)
             raise
         finally:
             if outer:
                 self._forget_flow(flow)
 
-    def _record_start(self, record: ActionRecord, parent: _Context | None) -> dict[str, Any]:
+    def _record_start(self, record: ActionRecord, parent: _Context | None) -> ActionEntry:
         log = self.run.flow(record.flow)
-        entry = {
-            "seq": self.run.next_seq(), "id": record.id, "flow": record.flow,
-            "concept": record.action.concept_name, "action": record.action.name,
-            "input": dict(record.input), "output": None, "status": "running", "error": None, "error_type": None,
-            "sync": parent.sync if parent else None, "trigger": parent.trigger if parent else None,
-            "depth": parent.depth if parent else 0, "started": time.time(), "duration_ms": None, "writes": [],
-        }
+        entry = ActionEntry(
+            self.run.next_seq(), record.id, record.flow, record.action.concept_name, record.action.name,
+            dict(record.input), sync=parent.sync if parent else None, trigger=parent.trigger if parent else None,
+            depth=parent.depth if parent else 0, started=time.time(),
+        )
         log.actions.append(entry)
         return entry
 
@@ -397,8 +395,8 @@ class Engine:
                 console.error(mask_text(extra))
             timed_out = isinstance(e, RequestTimeout) or "timed out" in message
             status, body_out = (504, {"error": "Request timed out."}) if timed_out else (500, {"error": "An internal server error occurred."})
-            if request_id is None:
-                request_id = _request_of_flow(self.run, flow)
+            if request_id is None and flow in self.run.flows:
+                request_id = self.run.flows[flow].request_id
             response = Response(status, body_out, request=request_id, flow=flow, path=path, error=e, message=message)
         if self.recording and response.flow:
             log = self.run.flow(response.flow)
@@ -429,7 +427,7 @@ class Engine:
             if isinstance(wrapped.concept, RequestingConcept):
                 continue
             cls = type(wrapped.concept)
-            name = cls.__name__.removesuffix("Concept") or cls.__name__
+            name = concept_name(cls)
             for method, fn in vars(cls).items():
                 if method.startswith("__") or not callable(fn):
                     continue
@@ -452,14 +450,14 @@ class Engine:
         route = getattr(self, "_passthrough", {}).get(url_path.split("?")[0])
         if route is not None:
             wrapped, method = route
-            label = f"{type(wrapped.concept).__name__.removesuffix('Concept')}.{method}"
+            label = f"{concept_name(wrapped.concept)}.{method}"
             try:
                 result = getattr(wrapped, method)(**(body if isinstance(body, dict) else {}))
             except Exception as e:
                 console.error(f"Error in {label}:", e)
                 return Response(500, {"error": "An internal server error occurred."}, path=url_path, error=e, message=str(e))
             flow = self.run.last_flow() if self.recording else None
-            if flow is not None and flow.actions and f"{flow.actions[0]['concept']}.{flow.actions[0]['action']}" == label:
+            if flow is not None and flow.actions and flow.actions[0].label == label:
                 flow.path, flow.outcome = url_path, "passthrough"
             return Response(200, result, path=url_path, flow=flow.flow if flow else None)
         if not url_path.startswith(base_url + "/"):
@@ -499,15 +497,6 @@ def error_facts(e: BaseException) -> dict[str, Any]:
         facts["variable"] = getattr(variable, "name", str(variable))
         facts["bound"] = plain(getattr(e, "bound", {}))
     return facts
-
-
-def _request_of_flow(run: Run, flow: str | None) -> str | None:
-    if not flow or flow not in run.flows:
-        return None
-    for a in run.flows[flow].actions:
-        if a["concept"] == "Requesting" and a["action"] == "request" and isinstance(a.get("output"), dict):
-            return a["output"].get("request")
-    return None
 
 
 @dataclass

@@ -26,6 +26,14 @@ class Var:
 
     __str__ = __repr__
 
+    def __plain__(self) -> str:
+        """Its JSON form as a value (``Symbol(x)``), for :func:`sessioning.record.plain`."""
+        return repr(self)
+
+    def __plain_key__(self) -> str:
+        """Its JSON form as a frame key: the bare name."""
+        return self.name
+
 
 def sync_vars(sync: Callable) -> dict[str, Var]:
     """One fresh variable per parameter of a sync function."""
