@@ -6,7 +6,9 @@ import sys
 
 from sessioning.cli import main
 
-USAGE = "usage: python -m sessioning doctor [APP_DIR] [--log FILE] [--syncs DIR] [--env FILE | --uri URI] [--json]"
+USAGE = ("usage: python -m sessioning doctor [APP_DIR] [--log FILE]... [--syncs DIR] [--env FILE | --uri URI] [--json]\n"
+         "       (2026 apps also: [--journal FILE] [--requests FILE] [--check FILE] [--manifest FILE] "
+         "[--collections DIR]; see --help)")
 
 
 def _run(argv: list[str]) -> int:

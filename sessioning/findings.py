@@ -87,26 +87,37 @@ class Finding:
         return d
 
 
-def _code_order(code: str) -> tuple[int, str]:
+def code_order(code: str) -> tuple[int, str]:
+    """F1 < F2 < … < F21 < the named codes (``API-PREFIX``, ``PARSE``, …), alphabetically."""
     return (int(code[1:]), code) if code[:1] == "F" and code[1:].isdigit() else (999, code)
 
 
-def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    """Findings as a DataFrame, errors first, then by code; duplicates removed."""
-    rows = []
-    seen = set()
+def _identity(f: Finding) -> tuple[Any, ...]:
+    # two findings are the same when they name the same problem at the same place in the same words
+    return (f.code, f.sync, f.request, f.file, f.line, f.explanation)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings errors first, then by code, then by file and line; duplicates kept once (the first).
+
+    The one order of the kit: the run diagnosis, the readers, :func:`findings_frame` and the
+    command line all show findings in it. The sort is stable, so findings at the same place keep
+    the order they were produced in.
+    """
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    unique: dict[tuple[Any, ...], Finding] = {}
     for f in findings:
-        key = (f.code, f.sync, f.request, f.file, f.line, f.explanation)
-        if key in seen:
-            continue
-        seen.add(key)
+        unique.setdefault(_identity(f), f)
+    return sorted(unique.values(),
+                  key=lambda f: (rank[f.severity], code_order(f.code), f.file or "", f.line or 0))
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Findings as a DataFrame in :func:`sort_findings` order (errors first, then by code); duplicates removed."""
+    rows = []
+    for f in sort_findings(findings):
         d = f.to_dict()
         rows.append({c: d.get(c) for c in COLUMNS})
     df = pd.DataFrame(rows, columns=COLUMNS)
-    if df.empty:
-        return df.astype({"line": "Int64"})
     df["line"] = df["line"].astype("Int64")
-    df["_sev"] = df["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    df["_code"] = df["code"].map(_code_order)
-    df = df.sort_values(["_sev", "_code"], kind="stable").drop(columns=["_sev", "_code"])
-    return df.reset_index(drop=True)
+    return df

@@ -14,6 +14,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from sessioning.errors import KitError
 from sessioning.masking import mask_text_uris, mask_uri
 
 from .embedded import embedded_client
@@ -25,7 +26,7 @@ DEFAULT_TIMEOUT_S = 4.0
 MAX_URI_LENGTH = 4096
 
 
-class ConnectionProblem(RuntimeError):
+class ConnectionProblem(KitError, RuntimeError):
     """The database could not be reached or is misconfigured. ``str()`` says what to do."""
 
     def __init__(self, message: str, *, cause: str = "", host: str = "", original: str = "") -> None:

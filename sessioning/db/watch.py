@@ -16,6 +16,8 @@ import contextvars
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sessioning.errors import KitError
+
 from .faults import Faults
 
 #: Receives one dict per write: op, collection, _id, before, after.
@@ -23,7 +25,7 @@ WriteSink = Callable[[dict[str, Any]], None]
 _sink: contextvars.ContextVar[WriteSink | None] = contextvars.ContextVar("sessioning_write_sink", default=None)
 
 
-class ReadOnlyError(RuntimeError):
+class ReadOnlyError(KitError, RuntimeError):
     """A write was attempted through a read-only connection."""
 
 

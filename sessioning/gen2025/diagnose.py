@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from sessioning.findings import Finding, findings_frame
+from sessioning.findings import Finding, findings_frame, sort_findings
 from sessioning.masking import mask_secrets, mask_text, mask_value, secrets_revealed
 from sessioning.record import ActionEntry, Run
 from sessioning.tables import mask_doc
@@ -898,22 +898,12 @@ def diagnose_findings(run: Any = None, db: Any = None, *, env: str | None = None
     return findings
 
 
-def _key(f: Finding) -> tuple:
-    return (f.code, f.sync, f.request, f.file, f.line, f.explanation)
-
-
 def diagnose(run: Any = None, db: Any = None, *, env: str | None = None, **options: Any) -> pd.DataFrame:
     """Findings as a DataFrame: ``code``, ``severity``, ``title``, ``sync``, ``request``, ``explanation``,
     ``fix``, ``source``, ``file``, ``line``, ``evidence``, ``details`` (structured facts: flow, key,
     index, value, existing document …). Errors first, then by code. See :func:`diagnose_findings`."""
-    findings = diagnose_findings(run, db, env=env, **options)
-    unique: dict[tuple, Finding] = {}
-    for f in findings:
-        unique.setdefault(_key(f), f)
-    from sessioning.findings import SEVERITIES, _code_order
-
-    ordered = sorted(unique.values(), key=lambda f: (SEVERITIES.index(f.severity), _code_order(f.code)))
-    df = findings_frame(ordered)  # a stable sort of an already sorted list: same order
+    ordered = sort_findings(diagnose_findings(run, db, env=env, **options))
+    df = findings_frame(ordered)  # the same sort again: same order, so `details` lines up
     df["details"] = [f.extra for f in ordered]
     return df
 

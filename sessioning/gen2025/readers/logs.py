@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from sessioning.errors import KitError
 from sessioning.findings import Finding, findings_frame
 from sessioning.gen2025.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
 from sessioning.masking import (
@@ -48,7 +49,7 @@ from sessioning.masking import (
 __all__ = ["LogReadError", "ServerLog", "read_log", "mask_inline", "classify_error"]
 
 
-class LogReadError(ValueError):
+class LogReadError(KitError, ValueError):
     """The input is not a readable text log (binary data, a directory, …)."""
 
 

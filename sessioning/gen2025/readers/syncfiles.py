@@ -20,13 +20,14 @@ from typing import Any
 
 import pandas as pd
 
+from sessioning.errors import KitError
 from sessioning.findings import Finding, findings_frame
 from sessioning.masking import is_password_key, is_secret_key, mask_id, mask_password, secrets_revealed
 
 __all__ = ["SyncReadError", "SyncFiles", "SyncDef", "Pattern", "WhereQuery", "read_syncs", "correlate"]
 
 
-class SyncReadError(ValueError):
+class SyncReadError(KitError, ValueError):
     """The path holds no sync files (or does not exist)."""
 
 
