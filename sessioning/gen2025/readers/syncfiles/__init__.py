@@ -1,0 +1,222 @@
+"""Read an app's ``src/syncs/**/*.sync.ts`` with tree-sitter and find the known sync bugs.
+
+The route of a sync file to a finding: :func:`read_syncs` finds the files;
+:mod:`.parse` turns each into :class:`SyncDef` values (``when`` patterns, ``where`` queries,
+``then`` calls, every value resolved to a sync variable or a literal); :mod:`.checks` runs each
+rule of its ``RULES`` table over each sync, with the whole app (:class:`~.checks.AppContext`)
+at hand. :func:`correlate` then names the syncs behind what a server log shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sessioning.errors import KitError
+from sessioning.findings import Finding, findings_frame
+
+from .checks import RULES, AppContext, check_app
+from .model import Pattern, SyncDef, WhereQuery
+from .parse import SyncFileParser
+
+__all__ = ["RULES", "AppContext", "Pattern", "SyncDef", "SyncFiles", "SyncReadError", "WhereQuery", "correlate",
+           "read_syncs"]
+
+
+class SyncReadError(KitError, ValueError):
+    """The path holds no sync files (or does not exist)."""
+
+
+class SyncFiles:
+    """Syncs read from an app's sync files, with findings."""
+
+    def __init__(self, root: str, files: list[str], defs: list[SyncDef], file_findings: list[Finding],
+                 engine_version: str | None = None) -> None:
+        self.root = root
+        self.files = files
+        self.defs = defs
+        self._file_findings = file_findings
+        self.engine_version = engine_version
+        self._findings: list[Finding] | None = None
+
+    @property
+    def syncs(self) -> pd.DataFrame:
+        """One row per sync: file, line, name, qualified, registered, vars, when, where_queries, then."""
+        rows = [{
+            "file": d.file, "line": d.line, "name": d.name, "qualified": d.qualified, "registered": d.registered,
+            "vars": sorted(set(d.vars.values())), "when": [p.text for p in d.when],
+            "where_queries": [q.text for q in d.where_queries], "then": [p.text for p in d.then],
+        } for d in self.defs]
+        cols = ["file", "line", "name", "qualified", "registered", "vars", "when", "where_queries", "then"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def sync(self, name: str) -> SyncDef:
+        """The sync named ``name`` (export name or qualified name)."""
+        for d in self.defs:
+            if name in (d.name, d.qualified):
+                return d
+        raise KeyError(name)
+
+    def findings(self) -> list[Finding]:
+        """File-level findings (PARSE, F21), then every rule of ``RULES`` over every sync."""
+        if self._findings is None:
+            self._findings = list(self._file_findings) + check_app(AppContext(self.defs))
+        return list(self._findings)
+
+    def findings_frame(self) -> pd.DataFrame:
+        return findings_frame(self.findings())
+
+    def __repr__(self) -> str:
+        return f"<SyncFiles {self.root}: {len(self.files)} files, {len(self.defs)} syncs>"
+
+
+def _syncs_dir(path: Path) -> Path:
+    for cand in (path / "src" / "syncs", path / "syncs"):
+        if cand.is_dir():
+            return cand
+    return path
+
+
+def _engine_version(syncs_dir: Path) -> str | None:
+    """v2 if the app's engine has ``collectAs`` (plain text search; no TS structure involved)."""
+    engine = syncs_dir.parent / "engine"
+    if not engine.is_dir():
+        return None
+    try:
+        text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in engine.glob("*.ts"))
+    except OSError:
+        return None
+    return "v2" if "collectAs" in text else "v1"
+
+
+def _unregistered_file(rel: str, path: Path, syncs: list[SyncDef]) -> Finding:
+    """F21: the generated barrel loads only ``*.sync.ts``; syncs elsewhere are never registered."""
+    names = ", ".join(d.name for d in syncs[:5])
+    base = path.name.split(".", 1)[0]
+    return Finding(
+        code="F21", severity="error", source="syncs", file=rel, line=1,
+        explanation=(f"`{rel}` is not named `*.sync.ts`, so the generated barrel ignores it: its syncs "
+                     f"({names}) are never registered and their requests time out."),
+        fix=f"Rename it to `{base}.sync.ts` and run `deno run build`.",
+        extra={"syncs": [d.name for d in syncs]})
+
+
+def read_syncs(path: str | os.PathLike[str]) -> SyncFiles:
+    """Read sync files from an app directory (``src/syncs`` is found), a syncs directory or one file.
+
+    Raises :class:`SyncReadError` when the path does not exist or holds no ``.ts`` files.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SyncReadError(f"no such file or directory: {p}")
+    if p.is_file():
+        root, files = p.parent, [p]
+    else:
+        root = _syncs_dir(p)
+        files = sorted(f for f in root.rglob("*.ts") if f.is_file() and not f.name.endswith(".d.ts")
+                       and not (f.name == "syncs.ts" and f.parent == root)
+                       and "node_modules" not in f.parts)
+        if not files:
+            raise SyncReadError(f"no sync files (*.sync.ts) under {root}")
+    defs: list[SyncDef] = []
+    file_findings: list[Finding] = []
+    for f in files:
+        parsed = SyncFileParser(root, f)
+        parsed.read()
+        file_findings.extend(parsed.findings)
+        defs.extend(parsed.syncs)
+        if not parsed.registered and parsed.syncs:
+            file_findings.append(_unregistered_file(parsed.rel, f, parsed.syncs))
+    return SyncFiles(str(root), [str(f) for f in files], defs, file_findings, _engine_version(root))
+
+
+# ---------------------------------------------------------------- log ↔ sync files
+
+
+def _near(a: str, b: str) -> bool:
+    return a != b and a.lower().rstrip("/") == b.lower().rstrip("/")
+
+
+def _where(d: SyncDef) -> str:
+    return f"`{d.name}` ({d.file}:{d.line})"
+
+
+def _missing_keys_note(f: Finding, reg: list[SyncDef]) -> tuple[str | None, str | None]:
+    """A registered sync for the path needs a body key the request did not send; else its `where` emptied it."""
+    body = f.extra.get("body_keys")
+    for d in reg:
+        req = next(p for p in d.when if p.action == "Requesting.request")
+        missing = [k for k in (req.input or {}) if k not in ("path", "...") and body is not None and k not in body]
+        if missing:
+            return (f"{_where(d)} also needs {', '.join(f'`{k}`' for k in missing)}, which the request did not "
+                    "send — a missing key means no match, not an error."), d.name
+    with_where = [d for d in reg if d.has_where]
+    if with_where:
+        d = with_where[0]
+        return (f"{_where(d)} matches the path and keys, so its `where` removed every frame (e.g. `_getUser` found "
+                "no user for this session) and nothing ran."), d.name
+    return None, None
+
+
+def _timeout_note(f: Finding, path: str, by_path: dict[str, list[SyncDef]]) -> tuple[str | None, str | None]:
+    """F10: why no sync answered ``path``: none for it, an `/api` prefix, case or slash, an
+    unregistered file, a missing body key, or a `where` that emptied the frames."""
+    cands = by_path.get(path, [])
+    reg = [d for d in cands if d.registered]
+    prefixed = by_path.get("/api" + path, [])
+    near = [(p, ds) for p, ds in by_path.items() if _near(p, path)]
+    if not cands and prefixed:
+        d = prefixed[0]
+        return f"{_where(d)} matches `/api{path}`: Requesting strips `/api`, so drop the prefix.", d.name
+    if not cands and near:
+        p, ds = near[0]
+        return f"{_where(ds[0])} matches `{p}`: case and trailing slashes must match exactly.", ds[0].name
+    if cands and not reg:
+        d = cands[0]
+        return (f"`{d.name}` matches it but sits in `{d.file}`, which is not named `*.sync.ts`, so it is never "
+                "registered (F21)."), d.name
+    if not cands:
+        return f"No sync in your sync files matches `path: \"{path}\"`: add a request sync for it.", None
+    return _missing_keys_note(f, reg)
+
+
+def _note(f: Finding, path: str, by_path: dict[str, list[SyncDef]],
+          located: dict[tuple[str, str], Finding]) -> tuple[str | None, str | None]:
+    """What the sync files add to one log finding about ``path``: a note and the sync it names."""
+    cands = by_path.get(path, [])
+    reg = [d for d in cands if d.registered]
+    if f.code in ("F1", "F3"):
+        d = next((d for d in cands if (d.name, f.code) in located), None)
+        if d is not None:
+            sf = located[(d.name, f.code)]
+            return f"In your sync files this is `{d.name}` ({sf.file}:{sf.line}).", d.name
+        return None, None
+    if f.code == "F10":
+        return _timeout_note(f, path, by_path)
+    if f.code in ("F11", "F12", "F2", "F4", "F16") and reg:
+        return "Syncs for `" + path + "`: " + ", ".join(_where(d) for d in reg[:6]) + ".", None
+    return None, None
+
+
+def correlate(log_findings: list[Finding], sync_files: SyncFiles) -> list[Finding]:
+    """Log findings with the app's sync files in mind: name the sync behind an error and say
+    why a request timed out (no sync for the path, a `/api` prefix, a missing key, an
+    unregistered file, or a `where` that emptied the frames). Other findings pass through."""
+    by_path: dict[str, list[SyncDef]] = {}
+    for d in sync_files.defs:
+        p = d.request_path
+        if p is not None:
+            by_path.setdefault(p, []).append(d)
+    located = {(f.sync, f.code): f for f in sync_files.findings() if f.sync}
+    out = []
+    for f in log_findings:
+        path = f.extra.get("path") if f.source == "log" else None
+        note, sync = _note(f, path, by_path, located) if path else (None, None)
+        if note:
+            f = dataclasses.replace(f, explanation=f"{f.explanation} {note}", sync=f.sync or sync,
+                                    extra={**f.extra, "correlated": True})
+        out.append(f)
+    return out

@@ -1,0 +1,356 @@
+"""The sync-file rules: one function per known bug, in the :data:`RULES` table.
+
+A rule is ``rule(sync, app) -> Iterable[Finding]``: ``sync`` is the :class:`~.model.SyncDef`
+being checked and ``app`` (:class:`AppContext`) is everything read from the app, so a rule can
+compare a sync with the others (F12 does). Adding a rule is writing one function and adding it
+to :data:`RULES`. The rules follow the engine's rules (``course-engine.md``) and the failure
+modes F1–F21; each rule's docstring names the mode and the engine behaviour behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sessioning.findings import Finding
+
+from .model import Pattern, SyncDef, WhereQuery, vars_in
+
+__all__ = ["RULES", "AppContext", "Rule", "check_app", "finding"]
+
+#: Input keys that carry a session (compared lower-case): a query taking one checks who is asking.
+_SESSION_KEYS = {"session", "sessionid", "sessiontoken", "token", "accesstoken"}
+
+_SPLIT_FIX = ("Split it: one sync creates the session when login succeeds; a second sync, whose `when` "
+              "includes `[Sessioning.create, {}, {session}]`, responds.")
+
+
+@dataclass
+class AppContext:
+    """What the rules see of the whole app: every sync read (the registered ones are what the
+    engine runs). Later readers of the app (its concepts, its routes) add their models here."""
+
+    syncs: list[SyncDef]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def registered(self) -> list[SyncDef]:
+        return [d for d in self.syncs if d.registered]
+
+    @cached_property
+    def first_responders(self) -> dict[str, dict[tuple[str, str], SyncDef]]:
+        """For F12: per ``(request path, action)``, the first registered response sync whose `when`
+        waits for the action with output ``{}`` (``"empty"``) and with ``{ error }`` (``"error"``)."""
+        out: dict[str, dict[tuple[str, str], SyncDef]] = {"empty": {}, "error": {}}
+        for sd in self.registered:
+            path = sd.request_path
+            if path is None or not any(p.action == "Requesting.respond" for p in sd.then):
+                continue
+            for p in sd.when:
+                if p.action == "Requesting.request" or p.output is None:
+                    continue
+                keys = set(p.output)
+                if not keys:
+                    out["empty"].setdefault((path, p.action), sd)
+                elif keys == {"error"}:
+                    out["error"].setdefault((path, p.action), sd)
+        return out
+
+
+Rule = Callable[[SyncDef, AppContext], Iterable[Finding]]
+
+
+def finding(sd: SyncDef, code: str, severity: str, line: int, explanation: str, fix: str,
+            evidence: str | None = None, **extra: Any) -> Finding:
+    """A finding located at ``line`` of ``sd``'s file, naming the sync."""
+    return Finding(code=code, severity=severity, explanation=explanation, fix=fix, sync=sd.name, source="syncs",
+                   file=sd.file, line=line, evidence=evidence, extra={"qualified": sd.qualified, **extra})
+
+
+def _name(sd: SyncDef) -> str:
+    return f"`{sd.name}`"
+
+
+def _fmt_keys(keys: list[str]) -> str:
+    return "{ " + ", ".join(keys) + " }" if keys else "{}"
+
+
+def _is_user_check(q: WhereQuery) -> bool:
+    m = q.method.lower()
+    return m.startswith("_getuser") or (m.startswith("_") and any(k.lower() in _SESSION_KEYS for k in q.input))
+
+
+# ---------------------------------------------------------------- when / then patterns
+
+
+def query_in_when_or_then(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F7: queries (``_name``) are not instrumented, so using one in `when`/`then` crashes at startup."""
+    for part, pats in (("when", sd.when), ("then", sd.then)):
+        for p in pats:
+            if p.method.startswith("_"):
+                yield finding(
+                    sd, "F7", "error", p.line,
+                    f"{_name(sd)} uses the query `{p.action}` in its `{part}`: queries (names starting with `_`) are "
+                    f"not instrumented, so the server crashes at startup with `Action bound {p.method} is not "
+                    "instrumented.`",
+                    f"Move it into `where`: `frames.query({p.action}, {{ … }}, {{ … }})`.", p.text)
+
+
+def when_without_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F8: a `when` entry with no output pattern throws the first time a matching action arrives."""
+    for p in sd.when:
+        if p.elements < 3 or p.output is None:
+            yield finding(
+                sd, "F8", "error", p.line,
+                f"{_name(sd)}'s `when` entry for `{p.action}` has no output pattern; the engine throws `When "
+                "pattern: [object Object] is missing output pattern.` the first time it meets a matching action.",
+                "Add the output pattern as the third element — `{}` if you need nothing from it.", p.text)
+
+
+def error_beside_result_in_when(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F11: an action returns its result or ``{ error }``, never both, so ``{ x, error }`` never matches."""
+    for p in sd.when:
+        if p.elements < 3 or p.output is None or "error" not in p.output:
+            continue
+        others = [k for k in p.output if k != "error"]
+        if others:
+            yield finding(
+                sd, "F11", "error", p.line,
+                f"{_name(sd)} waits for `{p.action}` with output pattern `{_fmt_keys(list(p.output))}`: an action "
+                "returns either its result or `{ error }`, never both, so this never matches and the request "
+                "times out.",
+                f"Split it into two syncs: one matching `{_fmt_keys(others)}`, one matching `{{ error }}`.", p.text)
+
+
+def api_prefix_in_path(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """API-PREFIX: Requesting strips the ``/api`` base before matching, so ``"/api/x"`` never matches."""
+    for p in sd.when + sd.then:
+        for k, v in (p.input or {}).items():
+            if v[0] == "lit" and isinstance(v[1], str) and v[1].startswith("/api/"):
+                yield finding(
+                    sd, "API-PREFIX", "error", p.line,
+                    f"{_name(sd)} matches `{k}: \"{v[1]}\"`, but Requesting removes the `/api` base before "
+                    "matching, so this path never matches and the request times out (F10).",
+                    f"Write the path without the prefix: `\"{v[1][4:]}\"`.", p.text)
+
+
+# ---------------------------------------------------------------- where
+
+
+def action_used_as_query(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F14: ``frames.query`` of a method without ``_`` runs an action, in a new flow."""
+    for q in sd.where_queries:
+        if not q.method.startswith("_") and q.concept != "?":
+            yield finding(
+                sd, "F14", "warning", q.line,
+                f"{_name(sd)} calls `{q.action}` through `frames.{q.via}`, but `{q.method}` has no `_` prefix, so "
+                "it is an action: it runs in a new flow (a TRACE line with an array output) and can trigger other "
+                "syncs.",
+                f"Rename the method `_{q.method}` if it only reads (a query); call real actions from `then`.", q.text)
+
+
+def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F13: ``_getUser(…, {})`` keeps the frame even when the query answers ``[{ error }]``."""
+    for q in sd.where_queries:
+        if _is_user_check(q) and q.output is not None and not q.output:
+            yield finding(
+                sd, "F13", "warning", q.line,
+                f"{_name(sd)} checks the session with `frames.{q.via}({q.action}, …, {{}})`: an empty output "
+                "pattern keeps the frame even when the query returns `[{ error }]` for an unknown session, so the "
+                "check lets every request through.",
+                "Bind the user (output `{ user }`) and keep only frames that have it: "
+                "`frames.filter(($) => $[user] !== undefined)`; answer the invalid-session case in its own sync.",
+                q.text)
+
+
+def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F13: a variable bound by the session check but never required lets unknown sessions through."""
+    used_then = {v for p in sd.then for _, v in vars_in(p.input)}
+    for q in sd.where_queries:
+        if not (_is_user_check(q) and q.output):
+            continue
+        for _, var in vars_in(q.output):
+            other_q = any(var in {v for _, v in vars_in(o.input)} for o in sd.where_queries if o is not q)
+            if var not in used_then and not other_q and var != "error" and var not in sd.where_mentions:
+                yield finding(
+                    sd, "F13", "warning", q.line,
+                    f"{_name(sd)} binds `{var}` from `{q.action}` but never uses it: for an unknown session the "
+                    f"query returns `[{{ error }}]`, the frame survives with `{var}` unbound, and the `then` runs "
+                    "anyway.",
+                    f"Require the binding: `frames.filter(($) => $[{var}] !== undefined)` (or use `{var}` in "
+                    "`then`), and answer the invalid-session case in its own sync.", q.text)
+
+
+def _issues(sd: SyncDef, code: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    return ((line, info) for c, line, info in sd.issues if c == code)
+
+
+def action_awaited_in_where(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F14: an action awaited inside `where` runs in a new flow, outside this request's."""
+    for line, info in _issues(sd, "F14-await"):
+        yield finding(
+            sd, "F14", "warning", line,
+            f"{_name(sd)} awaits the action `{info['action']}` inside `where`: it runs in a new flow, so its effects "
+            "and the syncs it triggers never join this request's flow.",
+            "Call actions from `then`; in `where` use queries (`_…`) through `frames.query`.")
+
+
+def frames_from_scratch(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F5: ``new Frames({…})`` without an original frame lacks the hidden action ids `then` needs."""
+    for line, info in _issues(sd, "F5"):
+        yield finding(
+            sd, "F5", "error", line,
+            f"{_name(sd)}'s `where` builds frames from scratch (`new Frames({{…}})` without spreading an original "
+            "frame): they lack the hidden action ids of `when`, so `then` throws "
+            "\"Missing actionId in `then` clause.\"",
+            "Derive new frames from existing ones: `frames.map(($) => ({ ...$, [x]: value }))` or "
+            "`new Frames({ ...frame, [x]: value })`.", info["text"])
+
+
+def variable_as_string_key(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F6: the engine reads only symbol keys, so ``{ ...$, error: … }`` leaves ``error`` unbound."""
+    for line, info in _issues(sd, "F6"):
+        yield finding(
+            sd, "F6", "error", line,
+            f"{_name(sd)}'s `where` sets `{info['key']}` as a string key next to a spread frame; the engine reads "
+            f"only symbol keys, so `{info['key']}` stays unbound (`Missing binding: Symbol({info['key']})`).",
+            f"Use the variable as a computed key: `[{info['key']}]: …`.")
+
+
+# ---------------------------------------------------------------- then bindings
+
+
+def _error_beside_success(p: Pattern) -> list[str]:
+    """The success variables a ``Requesting.respond`` passes beside ``error`` (empty if none)."""
+    if p.action != "Requesting.respond" or not p.input or "error" not in p.input:
+        return []
+    return [k for k, v in p.input.items() if k not in ("request", "error") and v[0] == "var"]
+
+
+def respond_with_error_beside_success(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F3: ``respond({ request, x, error })``: on each path one of them is unbound."""
+    for p in sd.then:
+        succ = _error_beside_success(p)
+        if succ:
+            yield finding(
+                sd, "F3", "error", p.line,
+                f"{_name(sd)} responds with `error` beside `{', '.join(succ)}`: on success `error` is unbound and "
+                f"on failure `{succ[0]}` is, so one of them is always missing and the sync throws "
+                "`Missing binding` instead of responding.",
+                "Use two syncs: a success sync responding with the result, and an error sync (output pattern "
+                "`{ error }`) responding with `error`.", p.text)
+
+
+def _unbound_then_inputs(sd: SyncDef) -> Iterator[tuple[str, Pattern, str, Pattern | None]]:
+    """Each `then` input variable nothing binds before the `then` runs, once per variable:
+    ``(kind, pattern, variable, producer)``, kind ``"made-in-then"`` (bound only by an earlier
+    `then` entry's output pattern, the ``producer``), ``"error"`` or ``"unbound"``."""
+    bound = {v for p in sd.when for _, v in vars_in(p.input) + vars_in(p.output)} | sd.where_bound
+    # reported once per variable; `error` already reported by the respond rule is not reported again
+    reported = {"error"} if any(_error_beside_success(p) for p in sd.then) else set()
+    then_made: dict[str, Pattern] = {}
+    for p in sd.then:
+        for _k, var in vars_in(p.input):
+            if var in bound or var in reported:
+                continue
+            if var in then_made:
+                reported.add(var)
+                yield "made-in-then", p, var, then_made[var]
+            elif var in sd.where_mentions:  # used in where in a way we cannot follow: do not accuse
+                continue
+            else:
+                reported.add(var)
+                yield ("error" if var == "error" else "unbound"), p, var, None
+        for _k, var in vars_in(p.output):
+            then_made.setdefault(var, p)
+
+
+def value_made_in_same_then(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F1: a `then` output pattern binds nothing, and every `then` input is resolved first."""
+    for kind, p, var, prod in _unbound_then_inputs(sd):
+        if kind != "made-in-then" or prod is None:
+            continue
+        split = prod.action == "Sessioning.create" and p.action == "Requesting.respond"
+        yield finding(
+            sd, "F1", "error", p.line,
+            f"{_name(sd)} puts `{prod.action}` and `{p.action}` in one `then`; `{var}` is only bound by "
+            f"`{prod.action}`'s output pattern, but a `then` output pattern binds nothing and every `then` "
+            f"input is resolved before any action runs, so `Missing binding: Symbol({var})` is thrown and "
+            f"{prod.action} never runs — nothing is inserted. Restarting the server does not help.",
+            _SPLIT_FIX if split else (
+                f"Split it: keep `{prod.action}` here; respond in a second sync whose `when` includes "
+                f"`[{prod.action}, {{}}, {{ {var} }}]`."), p.text)
+
+
+def error_never_bound(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F3: `error` passed in `then` while nothing in `when`/`where` binds it."""
+    for kind, p, _var, _prod in _unbound_then_inputs(sd):
+        if kind == "error":
+            yield finding(
+                sd, "F3", "error", p.line,
+                f"{_name(sd)} passes `error` to `{p.action}`, but nothing in its `when` or `where` binds `error`, "
+                "so it throws `Missing binding: Symbol(error)`.",
+                "Respond with `error` only from a sync whose `when` output pattern is `{ error }`.", p.text)
+
+
+def variable_never_bound(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """UNBOUND: a `then` variable no `when` pattern or `where` binds."""
+    for kind, p, var, _prod in _unbound_then_inputs(sd):
+        if kind == "unbound":
+            yield finding(
+                sd, "UNBOUND", "error", p.line,
+                f"{_name(sd)} passes `{var}` to `{p.action}` in `then`, but no `when` pattern or `where` binds it, so "
+                f"it throws `Missing binding: Symbol({var})`.",
+                f"Bind `{var}` in a `when` pattern or a `where` query's output pattern, or remove it.", p.text)
+
+
+# ---------------------------------------------------------------- across syncs
+
+
+def success_and_error_both_respond(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F12: a ``{}`` response sync beside an ``{ error }`` one for the same path and action: both fire."""
+    if not sd.registered:
+        return
+    first = app.first_responders
+    for key, owner in first["empty"].items():
+        other = first["error"].get(key)
+        if owner is not sd or other is None or other is sd:
+            continue
+        path, action = key
+        line = next((p.line for p in sd.when if p.action == action), sd.line)
+        yield finding(
+            sd, "F12", "warning", line,
+            f"`{sd.name}` responds to `{path}` when `{action}` completes with output pattern `{{}}`, "
+            f"which also matches `{{ error }}`; `{other.name}` responds to that error too, so both fire: "
+            "the client gets the first answer and `Requesting.requests` stores the last.",
+            f"Give `{sd.name}`'s `{action}` entry a success output key instead of `{{}}` (what it returns on "
+            "success), or make the action return a marker such as `{ ok: true }`.",
+            f"{other.name} ({other.file}:{other.line})")
+
+
+#: Every rule, in the order its findings are produced for one sync.
+RULES: list[Rule] = [
+    query_in_when_or_then,
+    when_without_output,
+    error_beside_result_in_when,
+    api_prefix_in_path,
+    action_used_as_query,
+    session_check_with_empty_output,
+    session_check_result_unused,
+    action_awaited_in_where,
+    frames_from_scratch,
+    variable_as_string_key,
+    respond_with_error_beside_success,
+    value_made_in_same_then,
+    error_never_bound,
+    variable_never_bound,
+    success_and_error_both_respond,
+]
+
+
+def check_app(app: AppContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """Every rule over every sync of ``app``."""
+    table = RULES if rules is None else list(rules)
+    return [f for sd in app.syncs for rule in table for f in rule(sd, app)]
