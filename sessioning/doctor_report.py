@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sessioning.db.connect import ConnectionProblem
-from sessioning.errors import EXIT_ERRORS, EXIT_OK, FileProblem, KitError
+from sessioning.errors import EXIT_ERRORS, EXIT_OK, KitError
+from sessioning.files import FileRefused
 from sessioning.findings import Finding
 from sessioning.masking import mask_text_uris
 
@@ -96,8 +97,8 @@ class DoctorReport:
         except KitError as e:
             self.problem(part, e)
         except (OSError, UnicodeError) as e:
-            self.problem(part, FileProblem.from_os_error(source, e) if isinstance(e, OSError)
-                         else FileProblem(f"cannot read {source}: {e}"))
+            reason = (e.strerror or e) if isinstance(e, OSError) else e  # the reason, without an errno prefix
+            self.problem(part, FileRefused(f"cannot read {source}: {reason}", path=source or ""))
         except Exception as e:  # noqa: BLE001 - a reader bug must still be one line, not a traceback
             text = mask_text_uris(" ".join(str(e).split()))[:200]
             # a file is named in the message; a database target already is, in its masked text

@@ -6,6 +6,7 @@ how to show itself as one line (plus an optional ``hint:`` line) and which exit 
 command line should return, so ``sessioning doctor`` catches this one type instead of guessing
 from class names or message text.
 
+A file the kit refuses to read is :class:`sessioning.files.FileRefused`, a ``KitError`` too.
 Errors that belong to an engine's semantics (``EngineError``, ``RequestTimeout``) are not kit
 errors: they are what the modelled server does, word for word, and they keep their own types.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-__all__ = ["EXIT_ERRORS", "EXIT_OK", "EXIT_USAGE", "FileProblem", "KitError"]
+__all__ = ["EXIT_ERRORS", "EXIT_OK", "EXIT_USAGE", "KitError"]
 
 #: Exit statuses of the command line: no error found, errors found, a usage or input problem.
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -55,12 +56,3 @@ class KitError(Exception):
         print(f"{prefix}{self.format_message()}", file=out)
         if self.hint:
             print(f"  hint: {' '.join(self.hint.split())}", file=out)
-
-
-class FileProblem(KitError, OSError):
-    """An input file is missing or cannot be read; also an ``OSError`` for callers that catch that."""
-
-    @classmethod
-    def from_os_error(cls, path: object, error: OSError) -> FileProblem:
-        """``cannot read PATH: <reason>`` from the operating system's error, without its errno prefix."""
-        return cls(f"cannot read {path}: {error.strerror or error}")

@@ -13,7 +13,7 @@ a check and the open) that it is a regular file, and only then reads, with a siz
 caller gives one. Anything else is refused at once with :class:`FileRefused`, which says what the
 path is and what to pass instead.
 
-This module is a leaf: it imports nothing from the kit.
+This module is a leaf: it imports only the kit's error base (itself a leaf).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import stat
 from typing import BinaryIO
+
+from sessioning.errors import KitError
 
 __all__ = [
     "DEFAULT_LIMIT", "FileRefused", "check_regular", "describe_kind", "is_regular_file",
@@ -42,7 +44,7 @@ _KINDS = (
 )
 
 
-class FileRefused(OSError):
+class FileRefused(KitError, OSError):
     """A path the kit will not read: missing, not a regular file, unreadable or too large.
 
     Also an ``OSError`` so that callers catching that keep working. ``hint`` says what to do;

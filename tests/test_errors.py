@@ -8,7 +8,8 @@ import pytest
 
 from sessioning.db.connect import ConnectionProblem, load_config
 from sessioning.db.watch import ReadOnlyError
-from sessioning.errors import EXIT_USAGE, FileProblem, KitError
+from sessioning.errors import EXIT_USAGE, KitError
+from sessioning.files import FileRefused
 from sessioning.gen2025.readers.logs import LogReadError, read_log
 from sessioning.gen2025.readers.syncfiles import SyncReadError, read_syncs
 
@@ -29,7 +30,7 @@ def test_no_hint_no_second_line_and_exit_code_can_be_set():
 
 @pytest.mark.parametrize("cls, base", [(LogReadError, ValueError), (SyncReadError, ValueError),
                                        (ConnectionProblem, RuntimeError), (ReadOnlyError, RuntimeError),
-                                       (FileProblem, OSError)])
+                                       (FileRefused, OSError)])
 def test_kit_errors_share_the_base_and_keep_their_old_one(cls, base):
     assert issubclass(cls, KitError) and issubclass(cls, base)
 
@@ -49,6 +50,22 @@ def test_connection_problem_keeps_its_fields():
     assert str(e) == "could not reach h" and e.cause == "refused" and e.host == "h:27017" and e.exit_code == 2
 
 
-def test_file_problem_from_os_error_drops_the_errno_prefix():
-    e = FileProblem.from_os_error("a.log", PermissionError(13, "Permission denied"))
-    assert str(e) == "cannot read a.log: Permission denied"
+def test_refused_file_is_a_problem_with_its_hint():
+    from sessioning.doctor_report import DoctorReport
+
+    report = DoctorReport()
+    with report.reading("log", "p"):
+        raise FileRefused("p is a named pipe (FIFO), not a regular file", path="p", hint="save it to a file")
+    out = io.StringIO()
+    report.problems[0].error.show(out, prefix="error: log: ")
+    assert out.getvalue() == "error: log: p is a named pipe (FIFO), not a regular file\n  hint: save it to a file\n"
+
+
+def test_unreadable_file_is_one_line_without_errno():
+    from sessioning.doctor_report import DoctorReport
+
+    report = DoctorReport()
+    with report.reading("log", "a.log"):
+        raise PermissionError(13, "Permission denied")
+    assert [p.line() for p in report.problems] == ["log: cannot read a.log: Permission denied"]
+    assert report.exit_code() == 2

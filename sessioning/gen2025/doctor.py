@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from sessioning.doctor_report import DoctorOptions, DoctorReport
-from sessioning.errors import FileProblem
+from sessioning.files import FileRefused
 from sessioning.gen2025.readers.database import diagnose_database
 from sessioning.gen2025.readers.logs import read_log
 from sessioning.gen2025.readers.syncfiles import SyncFiles, correlate, read_syncs
@@ -42,7 +42,7 @@ def _check_log(report: DoctorReport, path: str, progress: bool | None) -> None:
             log = read_log(sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin, progress=False)
         else:
             if not os.path.exists(path):
-                raise FileProblem(f"log file not found: {path}")
+                raise FileRefused(f"log file not found: {path}", path=path)
             log = read_log(Path(path), progress=progress)
         report.sources.append({"kind": "log", **log.summary()})
         report.findings.extend(log.findings())
@@ -62,7 +62,7 @@ def _check_db(report: DoctorReport, uri: str | None, env_file: str | None, db_na
     target = mask_text_uris(uri) if uri else env_file
     with report.reading("database", target):
         if env_file is not None and not os.path.isfile(env_file):
-            raise FileProblem(f"env file not found: {env_file}")
+            raise FileRefused(f"env file not found: {env_file}", path=env_file)
         found = diagnose_database(uri=uri, db_name=db_name, env_file=env_file)
         report.sources.append({"kind": "db", "source": target, "findings": len(found)})
         report.findings.extend(found)
