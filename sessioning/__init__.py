@@ -5,7 +5,8 @@ from . import console
 from .db.connect import ConnectionProblem, connect, load_config
 from .db.faults import Faults
 from .db.watch import ReadOnlyError
-from .findings import FAILURE_MODES, Finding, findings_frame
+from .failure_modes import FAILURE_MODES
+from .findings import Finding, findings_frame
 from .gen2025.app import App, make_app
 from .gen2025.auth_syncs import auth_syncs
 from .gen2025.concepts import (

@@ -1,8 +1,9 @@
 """Findings: one diagnosed problem each, from a run, a server log, a database or sync files.
 
 Every diagnosis in the kit produces :class:`Finding` objects and shows them as one DataFrame
-(:func:`findings_frame`). Codes are the ids of ``failure-modes.md`` (F1 … F21); a few checks
-that have no id there use a short name (``UNBOUND``, ``API-PREFIX``, ``PARSE``).
+(:func:`findings_frame`). Codes are those of :mod:`sessioning.failure_modes`: the ids of
+``failure-modes.md`` (F1 … F21), a few kit checks with a short name (``UNBOUND``, ``API-PREFIX``,
+``PARSE``, ``INFO``) and the 2026 causes (``refusal-unmapped`` …).
 """
 
 from __future__ import annotations
@@ -13,35 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-#: code → (short title, tag). Titles follow failure-modes.md.
-FAILURE_MODES: dict[str, tuple[str, str]] = {
-    "F1": ("value made in a `then` used later in the same `then`", "BINDING"),
-    "F2": ("query rows lack the output key, variable left unbound", "BINDING"),
-    "F3": ("`error` bound on one path only", "BINDING"),
-    "F4": ("query input variable unbound (`Binding: … not found`)", "BINDING"),
-    "F5": ("`where` returns frames built from scratch (`Missing actionId`)", "BINDING"),
-    "F6": ("hand-built frames with string keys", "BINDING"),
-    "F7": ("query used in `when`/`then` (`… is not instrumented.`)", "ENGINE"),
-    "F8": ("`when` entry without an output pattern", "MATCH"),
-    "F9": ("query or `where` not returning an array/Frames", "ENGINE"),
-    "F10": ("request sync never matches → timeout (504)", "MATCH"),
-    "F11": ("response sync never matches → timeout (504)", "MATCH"),
-    "F12": ("`{}` success sync and `{error}` sync both fire", "MATCH"),
-    "F13": ("auth check that checks nothing", "MATCH"),
-    "F14": ("action used as a query or awaited in `where` → runs in a new flow", "ENGINE"),
-    "F15": ("passthrough route shadows Requesting", "MATCH"),
-    "F16": ("action throws instead of returning `{error}` (incl. E11000)", "DB"),
-    "F17": ("the insert never happened", "DB"),
-    "F18": ("environment / connection (`MONGODB_URL`, Atlas)", "DB"),
-    "F19": ("test database in use or wiped (`test-<DB_NAME>`)", "DB"),
-    "F20": ("Deno tests report leaks", "DB"),
-    "F21": ("stale generated barrel, or a sync file not named `*.sync.ts`", "BUILD"),
-    # Kit checks with no id in failure-modes.md
-    "UNBOUND": ("a `then` variable that nothing binds", "BINDING"),
-    "API-PREFIX": ("path literal with the `/api` prefix", "MATCH"),
-    "PARSE": ("file could not be parsed", "BUILD"),
-    "INFO": ("information", "INFO"),
-}
+# The catalogue of failure modes lives in sessioning.failure_modes; FAILURE_MODES (code → (title, tag)
+# of the 2025 modes and the kit's checks) is re-exported here because it was public here.
+from sessioning.failure_modes import FAILURE_MODES as FAILURE_MODES
+from sessioning.failure_modes import MODES
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -70,16 +46,16 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
-        if self.code not in FAILURE_MODES:
+        if self.code not in MODES:
             raise ValueError(f"unknown finding code {self.code!r}")
 
     @property
     def title(self) -> str:
-        return FAILURE_MODES[self.code][0]
+        return MODES[self.code].title
 
     @property
     def tag(self) -> str:
-        return FAILURE_MODES[self.code][1]
+        return MODES[self.code].tag
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
