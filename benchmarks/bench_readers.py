@@ -144,7 +144,7 @@ def main() -> None:
         findings = log.findings()
         t_find = time.perf_counter() - t0
         print(f"read_log: {t_read:.2f} s wall, {c_read:.2f} s CPU ({size / 1e6 / t_read:.1f} MB/s), {log.lines} lines, "
-              f"{log.n_actions} actions, {len(log._reqs)} requests, {len(log._errors)} errors; "
+              f"{log.n_actions} actions, {len(log.store.requests)} requests, {len(log.store.errors)} errors; "
               f"findings(): {t_find:.2f} s, {len(findings)} findings; peak RSS +{_rss_mb() - rss0:.0f} MB")
         t0 = time.perf_counter()
         req = log.requests

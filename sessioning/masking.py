@@ -192,3 +192,87 @@ def mask_text_uris(text: str, reveal: bool | None = None) -> str:
     if reveal if reveal is not None else secrets_revealed():
         return text
     return _mask_uri_passwords(text) if "://" in text else text
+
+
+# ---------------------------------------------------------------- free text: log lines and values read from logs
+
+# `name: value` / `"name"=value` with the name starting at the first [A-Za-z_] of a word. A try from
+# inside a word is refused by the look-behind (it could only end where the word's first try ended),
+# so a long word is scanned once, not once per character: linear time. `lead` is the opening quote,
+# or the digits / `-` / non-ASCII letters that begin the word before the name (`--password=…`).
+_INLINE_SECRET = re.compile(
+    r"""(?P<lead>["'](?=[A-Za-z_])|(?<![\w-])(?:[^\W_A-Za-z]|-)*+)"""
+    r"""(?P<name>[A-Za-z_][\w-]*+)(?P<sep>["']?\s*+[:=]\s*+)(?P<q>['"]?)(?P<val>[^'",\s}\]]+)(?P=q)"""
+)
+_SESSION_TEXT = re.compile(
+    r"(?P<pre>(?:[Ss]ession(?: with id| id)?:? |with ID: |created session: ))(?P<val>[0-9a-zA-Z_-]{6,})"
+)
+
+
+def mask_inline(text: str, reveal: bool | None = None) -> str:
+    """Mask secrets inside free text: ``password: '…'``, ``session: '…'``, URI credentials."""
+    if text is None:
+        return text
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    if "://" in text:
+        text = mask_text_uris(text, reveal=False)
+
+    def repl(m: re.Match[str]) -> str:
+        name = m["name"]
+        if not (is_password_key(name) or is_secret_key(name)):
+            return m[0]
+        lead = m["lead"]
+        pre, key = ("", lead + name) if lead[:1] in ("'", '"') else (lead, name)
+        val = PASSWORD_MASK if is_password_key(name) else mask_id(m["val"], False)
+        return f"{pre}{key}{m['sep']}{m['q']}{val}{m['q']}"
+
+    text = _INLINE_SECRET.sub(repl, text)
+    return _SESSION_TEXT.sub(_session_repl, text) if "ession" in text or "ID: " in text else text
+
+
+def _session_repl(m: re.Match[str]) -> str:
+    val = m["val"]
+    if any(c.isdigit() for c in val):  # an id, not a word ("Session expired"): mask it in other text too
+        remember_secret(val)
+    return m["pre"] + mask_id(val, False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_name(key: str) -> bool:
+    return is_secret_key(key) or is_password_key(key)
+
+
+def mask_parsed(value: Any) -> Any:
+    """A value parsed from free text (a log entry's input or output) with secrets masked.
+
+    Secret-named keys as :func:`mask_value` masks them (which remembers the ids it masks) and, in
+    every string, ``Session with id …`` / ``password: …`` text (:func:`mask_inline`) and remembered
+    secrets (:func:`mask_text`). Copies only what changes: a big table of clean values costs no copy.
+    """
+    if isinstance(value, str):
+        return _mask_parsed_text(value)
+    if isinstance(value, dict):
+        out = None
+        for k, v in value.items():
+            if isinstance(k, str) and _secret_name(k) and (is_password_key(k) or not isinstance(v, (dict, list, tuple))):
+                m = mask_value(k, v, False)
+            else:
+                m = mask_parsed(v)
+            if m is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = m
+        return value if out is None else out
+    if isinstance(value, (list, tuple)):
+        items = [mask_parsed(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def _mask_parsed_text(text: str) -> str:
+    if ":" in text or "=" in text or "ession" in text:  # what mask_inline's patterns need
+        text = mask_inline(text, False)
+    return mask_text(text, False)

@@ -447,7 +447,7 @@ def test_mask_text_uris_is_linear_on_long_tokens():
 
 
 def test_mask_inline_is_linear_on_long_tokens():
-    from sessioning.gen2025.readers.logs import _INLINE_SECRET
+    from sessioning.masking import _INLINE_SECRET
 
     started = time.perf_counter()
     _INLINE_SECRET.sub("", f"error near {LONG_TOKEN[:5000]} here")

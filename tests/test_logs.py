@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sessioning.gen2025.readers.logs import LogReadError, classify_error, mask_inline, read_log, split_trace
-from sessioning.masking import reveal_secrets
+from sessioning.gen2025.readers.logs import LogReadError, classify_error, read_log, split_trace
+from sessioning.masking import mask_inline, reveal_secrets
 
 LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
