@@ -26,7 +26,7 @@ def run(capsys, *argv):
 
 
 def test_log_with_errors_exits_1_and_prints_table(capsys):
-    code, out, err = run(capsys, "doctor", "--log", str(LOGS / "missing_binding_session.log"))
+    code, out, err = run(capsys, "doctor", "--log", str(LOGS / "f1-missing-binding-session.log"))
     assert code == 1
     assert "[1] ERROR F1" in out and "fix: Split it" in out and "1 error(s)" in out
     assert "severity  code" in out  # the summary table
@@ -35,12 +35,12 @@ def test_log_with_errors_exits_1_and_prints_table(capsys):
 
 
 def test_clean_log_exits_0(capsys):
-    code, out, _ = run(capsys, "--log", str(LOGS / "interleaved.log"))
+    code, out, _ = run(capsys, "--log", str(LOGS / "ok-interleaved-logins.log"))
     assert code == 0 and "No findings." in out and "0 error(s)" in out
 
 
 def test_warnings_only_exit_0(capsys):
-    code, out, _ = run(capsys, "--log", str(LOGS / "double_respond.log"))
+    code, out, _ = run(capsys, "--log", str(LOGS / "f12-double-respond.log"))
     assert code == 0 and "WARNING F12" in out and "warning   F12" in out
 
 
@@ -61,13 +61,13 @@ def test_app_dir_positional(capsys):
 
 
 def test_min_severity_filters(capsys):
-    _, out, _ = run(capsys, "--log", str(LOGS / "double_respond.log"), "--min-severity", "error")
+    _, out, _ = run(capsys, "--log", str(LOGS / "f12-double-respond.log"), "--min-severity", "error")
     assert "F12" not in out
 
 
 def test_show_secrets(capsys):
-    _, masked, _ = run(capsys, "--log", str(LOGS / "missing_binding_session.log"), "--json")
-    _, shown, _ = run(capsys, "--log", str(LOGS / "missing_binding_session.log"), "--json", "--show-secrets")
+    _, masked, _ = run(capsys, "--log", str(LOGS / "f1-missing-binding-session.log"), "--json")
+    _, shown, _ = run(capsys, "--log", str(LOGS / "f1-missing-binding-session.log"), "--json", "--show-secrets")
     assert "1234567890" not in masked and "1234567890" in shown
 
 
@@ -136,7 +136,7 @@ def test_database_failure_is_one_line_masked(capsys, fake_database):
 
 
 def test_python_dash_m_entry_point():
-    r = subprocess.run([sys.executable, "-m", "sessioning", "doctor", "--log", str(LOGS / "e11000.log"), "--json"],
+    r = subprocess.run([sys.executable, "-m", "sessioning", "doctor", "--log", str(LOGS / "f16-e11000-duplicate-key.log"), "--json"],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 1, r.stderr
     assert json.loads(r.stdout)["findings"][0]["code"] == "F16"
@@ -145,7 +145,7 @@ def test_python_dash_m_entry_point():
 
 
 def test_log_and_syncs_together_are_correlated(capsys):
-    code, out, _ = run(capsys, str(APP), "--log", str(LOGS / "api_prefix_timeout.log"), "--json")
+    code, out, _ = run(capsys, str(APP), "--log", str(LOGS / "f10-api-prefix-timeout.log"), "--json")
     data = json.loads(out)
     f10 = [f for f in data["findings"] if f["code"] == "F10"]
     assert len(f10) == 4 and all(f["extra"].get("correlated") for f in f10)
@@ -165,5 +165,5 @@ def test_reader_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(doctor2025, "read_log", boom)
-    code, _, err = run(capsys, "--log", str(LOGS / "e11000.log"))
+    code, _, err = run(capsys, "--log", str(LOGS / "f16-e11000-duplicate-key.log"))
     assert code == 2 and "RuntimeError: unexpected" in err and "Traceback" not in err

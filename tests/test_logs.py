@@ -1,8 +1,13 @@
-"""read_log: tables and findings from course-engine server logs (fixtures/logs/*.log)."""
+"""read_log: tables and findings from course-engine server logs (fixtures/logs/*.log).
+
+Each fixture is named by what must happen: ``ok-…`` (no findings) or the failure-mode codes it
+must show, then a description (``f1-f15-render-timestamped.log``: F1 and F15, nothing else).
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -24,11 +29,29 @@ def one(log, code):
     return found[0]
 
 
+def expected_codes(name: str) -> set[str]:
+    """The finding codes a fixture's name promises: ``f10-f11-timeout.log`` → {F10, F11}; ``ok-…`` → none."""
+    if name.startswith("ok-"):
+        return set()
+    codes = set()
+    for part in name.split("-"):
+        if not re.fullmatch(r"f\d+", part):
+            break
+        codes.add(part.upper())
+    return codes
+
+
+@pytest.mark.parametrize("path", sorted(LOGS.glob("*.log")), ids=lambda p: p.name)
+def test_fixture_name_states_its_findings(path):
+    assert re.match(r"(ok|f\d+)-", path.name), f"{path.name}: name a log fixture by what must happen (ok-, f1-, …)"
+    assert {f.code for f in read_log(path).findings()} == expected_codes(path.name)
+
+
 # ---------------------------------------------------------------- tables
 
 
 def test_login_success_tables():
-    log = read_log(LOGS / "trace_login_success.log")
+    log = read_log(LOGS / "ok-trace-login-success.log")
     req = log.requests
     assert list(req["path"]) == ["/login", "/posts/list"]
     assert list(req["outcome"]) == ["responded", "responded"]
@@ -46,7 +69,7 @@ def test_login_success_tables():
 
 
 def test_multiline_entry_with_arrow_inside_string_and_nested_values():
-    log = read_log(LOGS / "trace_login_success.log")
+    log = read_log(LOGS / "ok-trace-login-success.log")
     last = log.actions.iloc[-1]
     results = last["input"]["results"]
     assert results[0]["content"] == "hello => world"
@@ -54,7 +77,7 @@ def test_multiline_entry_with_arrow_inside_string_and_nested_values():
 
 
 def test_secrets_masked_by_default_and_revealed_on_request():
-    log = read_log(LOGS / "trace_login_success.log")
+    log = read_log(LOGS / "ok-trace-login-success.log")
     inp = log.actions["input"][0]
     assert inp["password"] == "••••••" and inp["username"] == "bob"
     resp = log.requests["response"][0]
@@ -82,7 +105,7 @@ def test_split_trace_respects_strings_and_maps():
 
 
 def test_f1_missing_binding_session_after_authenticate():
-    log = read_log(LOGS / "missing_binding_session.log")
+    log = read_log(LOGS / "f1-missing-binding-session.log")
     f = one(log, "F1")
     assert f.severity == "error" and f.source == "log"
     assert "one `then`" in f.explanation and "Restarting the server does not help" in f.explanation
@@ -97,7 +120,7 @@ def test_f1_missing_binding_session_after_authenticate():
 
 
 def test_missing_binding_session_after_create_line_is_not_f1():
-    text = (LOGS / "missing_binding_session.log").read_text()
+    text = (LOGS / "f1-missing-binding-session.log").read_text()
     text = text.replace("[Requesting] Error", "[Sessioning.create] Attempting to insert session for user: "
                         "019a4aa7-4575-7b22-8019-0eab1665c0e7 with ID: 019a6e26-4230-7c1e-9a55-2b1f0c9d8e11\n"
                         "[Requesting] Error")
@@ -146,7 +169,7 @@ def test_f8_log():
 
 
 def test_f10_timeout_request_never_matched():
-    log = read_log(LOGS / "timeout.log")
+    log = read_log(LOGS / "f10-f11-timeout.log")
     f10 = one(log, "F10")
     assert f10.request == "019a6e32-1b9f-7460-9bab-9064813481ad"
     assert "no request sync fired" in f10.explanation and "REQUESTING_TIMEOUT" in f10.explanation
@@ -156,14 +179,14 @@ def test_f10_timeout_request_never_matched():
 
 
 def test_f11_timeout_after_error_output():
-    log = read_log(LOGS / "timeout.log")
+    log = read_log(LOGS / "f10-f11-timeout.log")
     f11 = one(log, "F11")
     assert f11.request == "019a6e32-2c00-7aaa-8bbb-0123456789ab"
     assert "UserAuthentication.register" in f11.explanation and "{error}" in f11.explanation
 
 
 def test_f12_double_respond():
-    log = read_log(LOGS / "double_respond.log")
+    log = read_log(LOGS / "f12-double-respond.log")
     f = one(log, "F12")
     assert f.severity == "warning" and "`{}` output pattern also matches `{error}`" in f.explanation
     r = log.requests.iloc[0]
@@ -172,14 +195,14 @@ def test_f12_double_respond():
 
 
 def test_f14_array_output_action():
-    log = read_log(LOGS / "array_output.log")
+    log = read_log(LOGS / "f14-array-output.log")
     f = one(log, "F14")
     assert "Sessioning.getUser" in f.explanation and "_getUser" in f.fix
     assert log.actions["outcome"].tolist() == ["ok", "array", "ok"]
 
 
 def test_f15_unverified_routes():
-    log = read_log(LOGS / "startup_unverified.log")
+    log = read_log(LOGS / "f15-startup-unverified.log")
     f = one(log, "F15")
     assert f.extra["routes"] == ["/api/Sessioning/_getUser", "/api/Sessioning/create", "/api/UserAuthentication/login"]
     assert "passthrough.ts" in f.fix
@@ -188,14 +211,14 @@ def test_f15_unverified_routes():
 
 
 def test_f16_e11000():
-    log = read_log(LOGS / "e11000.log")
+    log = read_log(LOGS / "f16-e11000-duplicate-key.log")
     f = one(log, "F16")
     assert "E11000" in f.explanation and "aborted" in f.explanation and f.severity == "error"
     assert "E11000 duplicate key error collection: sample.UserAuthentication.users" in f.evidence
 
 
 def test_f7_not_instrumented_startup_crash_names_sync_and_file():
-    log = read_log(LOGS / "not_instrumented.log")
+    log = read_log(LOGS / "f7-not-instrumented.log")
     f = one(log, "F7")
     assert f.sync == "GetFriendsRequest" and f.file == "friends.sync.ts" and f.line == 110
     assert "_getUser" in f.fix and "where" in f.fix
@@ -227,7 +250,7 @@ def test_f17_objectid():
 
 
 def test_verbose_log_flows_and_where_emptied():
-    log = read_log(LOGS / "verbose.log")
+    log = read_log(LOGS / "f10-f11-verbose-where-emptied.log")
     assert log.log_level == "VERBOSE"
     acts = log.actions
     assert list(acts["action"]) == ["request", "login", "request"]
@@ -242,7 +265,7 @@ def test_verbose_log_flows_and_where_emptied():
 
 
 def test_render_timestamps_and_dropped_blank_lines():
-    log = read_log(LOGS / "render_timestamped.log")
+    log = read_log(LOGS / "f1-f15-render-timestamped.log")
     assert log.timestamps
     req = log.requests
     assert list(req["outcome"]) == ["error 500", "responded"]
@@ -255,7 +278,7 @@ def test_render_timestamps_and_dropped_blank_lines():
 
 
 def test_interleaved_requests_are_attributed_by_value():
-    log = read_log(LOGS / "interleaved.log")
+    log = read_log(LOGS / "ok-interleaved-logins.log")
     acts = log.actions
     a, b = "019a8000-0000-7000-8000-0000000000a1", "019a8000-0000-7000-8000-0000000000b2"
     by_req = {r: list(g["concept"] + "." + g["action"]) for r, g in acts.groupby("request")}
@@ -271,7 +294,7 @@ def test_interleaved_requests_are_attributed_by_value():
 
 
 def test_crlf_and_text_equals_file(tmp_path):
-    text = (LOGS / "missing_binding_session.log").read_text()
+    text = (LOGS / "f1-missing-binding-session.log").read_text()
     p = tmp_path / "crlf.log"
     p.write_bytes(text.replace("\n", "\r\n").encode())
     a, b = read_log(p), read_log(text)
@@ -280,7 +303,7 @@ def test_crlf_and_text_equals_file(tmp_path):
 
 
 def test_stream_and_bytes_inputs():
-    text = (LOGS / "e11000.log").read_text()
+    text = (LOGS / "f16-e11000-duplicate-key.log").read_text()
     assert codes(read_log(io.StringIO(text))) == ["F16"]
     assert codes(read_log(text.encode())) == ["F16"]
 
@@ -303,7 +326,7 @@ def test_logging_off_received_and_error():
 def test_unknown_lines_are_kept_counted_never_fatal():
     text = ("hello from my app\n[SyncEngine] Checking sync: auth.LoginRequest\n"
             "[SyncEngine] ✗ Pattern did not match for sync: auth.LoginRequest\n"
-            + (LOGS / "missing_binding_session.log").read_text() + "DEBUG user is 42\n")
+            + (LOGS / "f1-missing-binding-session.log").read_text() + "DEBUG user is 42\n")
     log = read_log(text)
     assert log.unknown_lines["count"] == 2
     assert [t for _, t in log.unknown_lines["sample"]] == ["hello from my app", "DEBUG user is 42"]
@@ -319,7 +342,7 @@ def test_unknown_lines_sample_is_masked():
 
 
 def test_truncated_log_mid_entry():
-    text = (LOGS / "trace_login_success.log").read_text()
+    text = (LOGS / "ok-trace-login-success.log").read_text()
     cut = text[: text.index("      tags: [Array]")]
     log = read_log(cut)
     assert log.truncated_entries == 1
@@ -368,19 +391,19 @@ def test_v1_startup_detected():
 
 def test_progress_bar_on_request(tmp_path, capsys):
     p = tmp_path / "a.log"
-    p.write_text((LOGS / "interleaved.log").read_text())
+    p.write_text((LOGS / "ok-interleaved-logins.log").read_text())
     read_log(p, progress=True)
     assert "B" in capsys.readouterr().err  # tqdm wrote its bar to stderr
 
 
 def test_findings_frame_columns():
-    df = read_log(LOGS / "timeout.log").findings_frame()
+    df = read_log(LOGS / "f10-f11-timeout.log").findings_frame()
     assert list(df["code"]) == ["F10", "F11"]
     assert {"code", "severity", "explanation", "fix", "evidence", "request"} <= set(df.columns)
 
 
 def test_repeated_errors_are_grouped():
-    block = (LOGS / "missing_binding_session.log").read_text()
+    block = (LOGS / "f1-missing-binding-session.log").read_text()
     text = "".join(block.replace("019a6e26-41f2-743a-82e4-e600684e2652", f"019a6e26-41f2-743a-82e4-e6006840000{i}")
                    for i in range(5))
     log = read_log(text)
@@ -391,7 +414,7 @@ def test_repeated_errors_are_grouped():
 
 
 def test_sessions_table_links_create_lines_to_requests():
-    log = read_log(LOGS / "interleaved.log")
+    log = read_log(LOGS / "ok-interleaved-logins.log")
     s = log.sessions
     assert list(s["event"]) == ["attempt", "attempt", "created", "created"]
     a, b = "019a8000-0000-7000-8000-0000000000a1", "019a8000-0000-7000-8000-0000000000b2"
@@ -475,7 +498,7 @@ def test_verbose_concept_printed_as_instance():
 
 
 def test_multiline_entry_with_trimmed_indentation():
-    text = (LOGS / "trace_login_success.log").read_text()
+    text = (LOGS / "ok-trace-login-success.log").read_text()
     dedented = "\n".join(ln.lstrip() for ln in text.splitlines())
     log = read_log(dedented)
     assert log.truncated_entries == 0

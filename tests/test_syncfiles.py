@@ -250,7 +250,7 @@ def test_correlate_names_the_cause_of_each_timeout(app):
     from sessioning.gen2025.readers.logs import read_log
     from sessioning.gen2025.readers.syncfiles import correlate
 
-    log = read_log(APP.parent / "logs" / "api_prefix_timeout.log")
+    log = read_log(APP.parent / "logs" / "f10-api-prefix-timeout.log")
     found = {f.extra["path"]: f for f in correlate(log.findings(), app) if f.code == "F10"}
     assert found["/posts/list"].sync == "ListPosts" and "drop the prefix" in found["/posts/list"].explanation
     assert "`where` removed every frame" in found["/posts/create"].explanation
@@ -262,7 +262,7 @@ def test_correlate_f1_names_the_sync(app):
     from sessioning.gen2025.readers.logs import read_log
     from sessioning.gen2025.readers.syncfiles import correlate
 
-    log = read_log(APP.parent / "logs" / "missing_binding_session.log")
+    log = read_log(APP.parent / "logs" / "f1-missing-binding-session.log")
     (f,) = correlate(log.findings(), app)
     assert f.code == "F1" and f.sync == "AuthenticateAndCreate" and "auth.sync.ts:69" in f.explanation
 
