@@ -42,14 +42,31 @@ class Undefined:
 UNDEFINED = Undefined()
 
 
+#: control characters and how each printer escapes them: Node's `meta` table (`\x0B`, upper-case
+#: hex) and Deno's `replaceEscapeSequences` (`\v`, lower-case hex). Left raw, they would break or end
+#: a log line (a NUL makes the log look binary; `\x0c` and `\x85` are line breaks to `splitlines`).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NODE_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_DENO_ESCAPES = {**_NODE_ESCAPES, "\v": "\\v"}
+
+
+def _escape_control(m: re.Match[str], style: str) -> str:
+    c = m[0]
+    if style == "node":
+        return _NODE_ESCAPES.get(c) or f"\\x{ord(c):02X}"
+    return _DENO_ESCAPES.get(c) or f"\\x{ord(c):02x}"
+
+
 def _quote(text: str, style: str) -> str:
-    esc = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    esc = text.replace("\\", "\\\\")
+    if _CONTROL.search(esc):
+        esc = _CONTROL.sub(lambda m: _escape_control(m, style), esc)
     if style == "node":
         if "'" not in esc:
             return f"'{esc}'"
         if '"' not in esc:
             return f'"{esc}"'
-        if "`" not in esc:
+        if "`" not in esc and "${" not in esc:  # Node uses backticks only if no `${` is in the text
             return f"`{esc}`"
         return "'" + esc.replace("'", "\\'") + "'"
     return '"' + esc.replace('"', '\\"') + '"'

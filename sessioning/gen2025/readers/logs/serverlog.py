@@ -97,7 +97,11 @@ class ServerLog:
         if self.store.timestamps:
             raw = b"\n".join(ln[m.end():] if (m := TIMESTAMP.match(ln)) else ln for ln in raw.splitlines())
         text = raw.decode("utf-8", "replace")
-        return "\n".join(x for x in text.splitlines() if x.strip()) if "\n" in text else text.rstrip("\r")
+        if "\n" not in text:
+            return text.rstrip("\r")
+        # split at "\n" only, as the reader did: `str.splitlines` would also split inside a string value
+        # at the line breaks Node prints raw (U+2028, U+2029)
+        return "\n".join(x for x in (ln.rstrip("\r") for ln in text.split("\n")) if x.strip())
 
     def _entry_values(self, i: int, output: bool = True) -> tuple[str, str, Any, Any, str | None]:
         a = self.store.actions
