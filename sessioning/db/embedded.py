@@ -1,20 +1,33 @@
-"""The embedded in-process database: mongomock, with its three slow paths and its bare E11000 fixed.
+"""The embedded in-process database: mongomock, with its slow paths made fast and its bare E11000 fixed.
 
 Measured on these machines (tools-and-peers.md), stock mongomock:
 
 * iterates cursors in quadratic time (``Cursor.__next__`` re-slices the result list per document);
 * scans the whole collection for ``find_one({"_id": x})``;
 * scans the whole collection per insert for every unique index (10,000 inserts: 147 s);
-* raises ``E11000 Duplicate Key Error`` with no index, key or value.
+* raises ``E11000 Duplicate Key Error`` with no index, key or value;
+* re-parses the pymongo version, deep-copies and BSON-validates through several layers per write.
 
 Importing this module patches mongomock's ``Collection`` and ``Cursor`` classes (process-wide,
-semantics unchanged): ``_id`` equality is a dictionary look-up, simple equality filters use a plain
-comparison before falling back to mongomock's matcher, cursors iterate in linear time, and
+semantics unchanged): ``_id`` equality is a dictionary look-up, simple equality filters use a
+value index before falling back to mongomock's matcher, cursors iterate in linear time, and
 duplicate keys raise the real server's message with ``keyPattern``/``keyValue`` details.
+
+The operations concepts make (``insert_one`` with an ``_id``, ``find_one`` / ``update_one`` with
+``$set`` / ``delete_one`` by ``_id``, equality finds) take a direct path that does mongomock's
+steps in the same order with the same helpers; anything else goes to mongomock, whose matcher
+stays the authority. ``tests/test_embedded_fastpath.py`` runs random operation sequences against
+the fast path and stock mongomock and requires the same results, errors and E11000 texts.
+
+Stored versions are never changed in place: every write stores a new document (updates that
+mongomock does in place get a fresh copy first: copy-on-write). So a stored document serves as
+an immutable snapshot, and the write recorder keeps references instead of deep copies
+(:func:`stored_version`). Treat recorded documents as read-only.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -22,24 +35,31 @@ from typing import Any
 import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
-import mongomock.results
 import mongomock.store
-from mongomock import DuplicateKeyError
+from bson import BSON
+from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
+from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
+from packaging import version
 
 _SCALARS = (str, int, float)
 
 
-def _simple_equality(filter: Any) -> dict[str, Any] | None:
-    """``{field: scalar, …}`` with no operators, dots or None values, else ``None``."""
+#: What mongomock asks pymongo on every insert and ``$set`` (it re-parses the version each time).
+_CHECK_KEYS = helpers.PYMONGO_VERSION < version.parse("3.6")
+_PLAIN_IDS = (str, int)  # ``type(x) in _PLAIN_IDS``: exact types, so bool and int subclasses go to mongomock
+
+
+def _simple_equality(filter: Any) -> Mapping[str, Any] | None:
+    """``{field: scalar, …}`` with no operators, dots, NaN or None values, else ``None``."""
     if type(filter) is not dict and not isinstance(filter, Mapping) or not filter:
         return None
     for key, value in filter.items():
         if not isinstance(key, str) or key.startswith("$") or "." in key:
             return None
-        if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        if isinstance(value, bool) or not isinstance(value, _SCALARS) or value != value:
             return None
-    return dict(filter)
+    return filter
 
 
 def _js_value(value: Any) -> str:
@@ -53,6 +73,18 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+def _stored(value: Any) -> Any:
+    """What mongomock stores for ``value`` (``patch_datetime_awareness_in_document``), fast for plain types."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:
+        return value
+    if t is dict:
+        return {k: _stored(v) for k, v in value.items()}
+    if t is list:
+        return [_stored(v) for v in value]
+    return helpers.patch_datetime_awareness_in_document(value)  # datetimes, tuples, subclasses: its own rules
 
 
 def duplicate_key_error(namespace: str, index_name: str, key_values: dict[str, Any]) -> DuplicateKeyError:
@@ -164,73 +196,195 @@ def _patch_store() -> None:
     store_cls._kit_patched = True
 
 
-class FastCollection(_mcoll.Collection):
-    """mongomock's Collection with hashed equality look-ups and detailed duplicate-key errors."""
+_NO_ID = object()
 
-    def _iter_documents(self, filter):  # noqa: A002 - mongomock's signature
+
+def _id_only(filter: Any) -> Any:
+    """``x`` for a filter ``{"_id": x}`` with a str/int ``x``, else ``_NO_ID``."""
+    if type(filter) is dict and len(filter) == 1:
+        key = filter.get("_id", _NO_ID)
+        if type(key) in _PLAIN_IDS:
+            return key
+    return _NO_ID
+
+
+def _plain_set(update: Any) -> dict | None:
+    """The fields of ``{"$set": {field: value, …}}`` when every field is a plain top-level name, else ``None``."""
+    if type(update) is not dict or len(update) != 1:
+        return None
+    fields = update.get("$set")
+    if type(fields) is not dict or not fields:
+        return None
+    for name in fields:
+        if type(name) is not str or not name or name[0] == "$" or "." in name or "\0" in name or name == "_id":
+            return None
+    return fields
+
+
+class FastCollection(_mcoll.Collection):
+    """mongomock's Collection with direct paths for the operations concepts make.
+
+    ``fast_paths = False`` (on an instance) sends every call through mongomock's own code (the value
+    index, linear cursors and detailed E11000 errors stay): the differential test's reference.
+    """
+
+    fast_paths = True
+
+    def _fast_store(self) -> Any:
+        """The collection's store when the direct paths apply (no TTL index to expire first), else ``None``."""
+        store = self._store
+        return store if self.fast_paths and not store._ttl_indexes else None
+
+    def _plain_reads(self) -> bool:
+        # Reads return plain dicts with naive datetimes unless the codec options say otherwise.
+        plain = self.__dict__.get("_kit_plain")
+        if plain is None:
+            options = self.codec_options
+            plain = self.__dict__["_kit_plain"] = options.document_class is dict and not options.tz_aware
+        return plain
+
+    def _matching(self, filter: Any) -> list | None:  # noqa: A002
+        """Stored documents matching a simple equality filter, in insertion order; ``None``: ask mongomock."""
         simple = _simple_equality(filter)
-        if simple is None:
-            return super()._iter_documents(filter)
-        documents = self._store._documents
+        store = self._fast_store() if simple is not None else None
+        if store is None:
+            return None
+        documents = store._documents
         if "_id" in simple:
             doc = documents.get(simple["_id"])
             if doc is None:
-                return iter(())
+                return []
             # Found by its key, so `{_id: x}` alone holds; other fields go to mongomock's matcher.
-            return iter([doc] if len(simple) == 1 or filter_applies(filter, doc) else [])
+            return [doc] if len(simple) == 1 or filter_applies(filter, doc) else []
         field, value = next(iter(simple.items()))
-        index = _index_of(self._store)
+        index = _index_of(store)
         keys = index.candidates(field, value, documents)
         exact = len(simple) == 1 and not index.odd.get(field)
         # Candidates in insertion order, as a scan would give; mongomock's matcher has the last word
         # unless the hash bucket alone already answers the filter.
-        return iter([documents[k] for k in keys if k in documents and (exact or filter_applies(filter, documents[k]))])
+        return [documents[k] for k in keys if k in documents and (exact or filter_applies(filter, documents[k]))]
+
+    def _iter_documents(self, filter):  # noqa: A002 - mongomock's signature
+        docs = self._matching(filter)
+        return super()._iter_documents(filter) if docs is None else iter(docs)
 
     def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
         # The common point look-up, without building a cursor: same result as mongomock's.
-        if not args and not kwargs and _simple_equality(filter) is not None:
-            for doc in self._iter_documents(filter):
-                return _copy(doc)
-            return None
+        if not args and not kwargs and self._plain_reads():
+            docs = self._matching(filter)
+            if docs is not None:
+                return _copy(docs[0]) if docs else None
         return super().find_one(filter, *args, **kwargs)
 
-    def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
-        # `{_id: x}` + `$set` of plain top-level fields (how Requesting stores a response): done
-        # in place, as mongomock would, unless a unique index could be involved.
-        simple = _simple_equality(filter)
-        if (
-            not args and not kwargs and not upsert and simple is not None and list(simple) == ["_id"]
-            and isinstance(update, Mapping) and list(update) == ["$set"] and isinstance(update["$set"], Mapping)
-            and update["$set"] and all(isinstance(k, str) and k and "." not in k and not k.startswith("$") and k != "_id"
-                                       for k in update["$set"])
-            and not any(ix.get("unique") for name, ix in self._store.indexes.items() if name != "_id_")
-        ):
-            doc = self._store._documents.get(simple["_id"])
-            if doc is None:
-                return mongomock.results.UpdateResult({"n": 0, "nModified": 0, "ok": 1.0, "updatedExisting": False}, acknowledged=True)
-            changed = 0
-            for key, value in update["$set"].items():
-                value = _copy(value)
-                if key not in doc or doc[key] != value:
-                    doc[key] = value
-                    changed = 1
-            self._store.__dict__.pop("_kit_index", None)
-            return mongomock.results.UpdateResult({"n": 1, "nModified": changed, "ok": 1.0, "updatedExisting": True}, acknowledged=True)
-        return super().update_one(filter, update, upsert, *args, **kwargs)
-
-    def _update(self, *args, **kwargs):
-        # mongomock updates documents in place, behind the store's back: rebuild the index lazily.
-        try:
-            return super()._update(*args, **kwargs)
-        finally:
-            self._store.__dict__.pop("_kit_index", None)
+    # -- writes: mongomock's steps, in its order, with its helpers ---------------------------------
+    def insert_one(self, document, bypass_document_validation=False, session=None):
+        if session is None and type(document) is dict and self.fast_paths:
+            return InsertOneResult(self._insert(document), acknowledged=True)
+        return super().insert_one(document, bypass_document_validation, session)
 
     def _insert(self, data, session=None, ordered=True):
-        if isinstance(data, Mapping) and "_id" in data:
-            key = data["_id"]
-            if isinstance(key, (str, int)) and key in self._store._documents:
-                raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
-        return super()._insert(data, session=session, ordered=ordered)
+        key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
+        if session or type(key) not in _PLAIN_IDS or self._fast_store() is None:
+            if isinstance(data, Mapping) and "_id" in data:
+                key = data["_id"]
+                if isinstance(key, (str, int)) and key in self._store._documents:
+                    raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
+            return super()._insert(data, session=session, ordered=ordered)
+        if not all(isinstance(k, str) for k in data):
+            raise ValueError("Document keys must be strings")
+        if not _CHECK_KEYS:
+            _mcoll._validate_data_fields(data)
+        BSON.encode(data, check_keys=_CHECK_KEYS)
+        store = self._store
+        if key in store._documents:
+            raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
+        stored = _stored(data)
+        store[key] = stored
+        try:
+            self._ensure_uniques(stored)
+        except DuplicateKeyError:
+            del store[key]  # rollback, as mongomock does
+            raise
+        return key
+
+    def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
+        if not upsert and not args and not kwargs:
+            result = self._set_by_id(filter, update)
+            if result is not None:
+                return result
+        return super().update_one(filter, update, upsert, *args, **kwargs)
+
+    def _update_result(self, n: int, modified: int) -> UpdateResult:
+        raw = {"connectionId": self.database.client._id, "err": None, "n": n, "nModified": modified,
+               "ok": 1, "upserted": None, "updatedExisting": bool(n)}
+        return UpdateResult(raw, acknowledged=True)
+
+    def _set_by_id(self, filter: Any, update: Any) -> UpdateResult | None:  # noqa: A002
+        """``{_id: x}`` + ``$set`` of plain top-level fields (how Requesting stores a response), as a new version."""
+        key = _id_only(filter)
+        fields = _plain_set(update) if key is not _NO_ID else None
+        store = self._fast_store() if fields is not None else None
+        if store is None:
+            return None
+        values = _stored(fields)
+        try:
+            BSON.encode(values, check_keys=_CHECK_KEYS)
+        except Exception:
+            return None  # mongomock raises it between two fields, after the first is set: let it
+        old = store._documents.get(key)
+        if old is None:
+            return self._update_result(0, 0)
+        new = dict(old)
+        changed = False
+        for name, value in values.items():
+            if name not in old or not (old[name] is value or old[name] == value):
+                changed = True
+            new[name] = value
+        store[key] = new  # through the store: the value index follows
+        if changed:
+            try:
+                self._ensure_uniques(new)
+            except DuplicateKeyError:
+                store[key] = old  # rollback, as mongomock does
+                raise
+        return self._update_result(1, int(changed))
+
+    def _update(self, spec, document, *args, **kwargs):
+        # Copy-on-write: mongomock edits matched documents in place; it gets fresh copies to edit,
+        # so the versions the write recorder holds never change.
+        multi = kwargs.get("multi", args[2] if len(args) > 2 else False)
+        self._copy_before_write(spec, multi)
+        try:
+            return super()._update(spec, document, *args, **kwargs)
+        finally:
+            # mongomock updates documents behind the store's back: rebuild the index lazily.
+            self._store.__dict__.pop("_kit_index", None)
+
+    def _copy_before_write(self, spec: Any, multi: bool) -> None:
+        if not isinstance(spec, Mapping):
+            return
+        try:
+            matched = self._iter_documents(helpers.patch_datetime_awareness_in_document(spec))
+            docs = list(matched) if multi else [d for d, _ in zip(matched, range(1))]
+        except Exception:
+            return  # mongomock raises its own error for this filter
+        store = self._store
+        for doc in docs:
+            key = doc.get("_id")
+            key = helpers.hashdict(key) if isinstance(key, dict) else key
+            if store._documents.get(key) is doc:
+                store[key] = copy.deepcopy(doc)
+
+    def delete_one(self, filter, collation=None, hint=None, session=None):  # noqa: A002
+        key = _id_only(filter) if collation is None and hint is None and session is None else _NO_ID
+        store = self._fast_store() if key is not _NO_ID else None
+        if store is None:
+            return super().delete_one(filter, collation, hint, session)
+        found = key in store._documents
+        if found:
+            del store[key]
+        raw = {"connectionId": self.database.client._id, "n": int(found), "ok": 1.0, "err": None}
+        return DeleteResult(raw, True)
 
     def _ensure_uniques(self, new_data):
         # Same rule as mongomock (``new_data`` is already stored), through the value index instead
@@ -302,13 +456,25 @@ def is_embedded(db: Any) -> bool:
     return isinstance(unwrap(db), (mongomock.Database, mongomock.Collection))
 
 
+def stored_version(collection: Any, _id: Any) -> dict | None:
+    """The document with this ``_id`` as stored now, without a copy on the embedded database.
+
+    Stored versions are never changed in place (see the module docstring), so the object returned
+    is a snapshot that later writes leave alone; read it, never change it. On a real server, and
+    for ids of other types, a fresh ``find_one``.
+    """
+    target = unwrap(collection)
+    if isinstance(target, FastCollection) and type(_id) in _PLAIN_IDS and target.fast_paths:
+        store = target._store
+        if not store._ttl_indexes:
+            return store._documents.get(_id)
+    return target.find_one({"_id": _id})
+
+
 def stored_copy(collection: Any, _id: Any) -> dict | None:
     """A copy of the stored document with this ``_id`` (a dictionary read on the embedded database)."""
-    target = unwrap(collection)
-    if isinstance(target, mongomock.Collection):
-        doc = target._store._documents.get(_id) if isinstance(_id, (str, int)) else None
-        return _copy(doc) if doc is not None else (None if isinstance(_id, (str, int)) else target.find_one({"_id": _id}))
-    return target.find_one({"_id": _id})
+    doc = stored_version(collection, _id)
+    return _copy(doc) if doc is not None else None
 
 
 def all_documents(collection: Any, filter: Mapping | None = None) -> list[dict]:

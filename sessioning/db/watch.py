@@ -153,9 +153,10 @@ class WatchedCollection(_Wrapper):
         })
 
     def _find_by_id(self, _id: Any) -> dict | None:
-        from .embedded import stored_copy
+        # On the embedded database, the stored version itself: never changed in place, so no copy.
+        from .embedded import stored_version
 
-        return stored_copy(self._target, _id)
+        return stored_version(self._target, _id)
 
     def _find_before(self, filter: Any) -> list[dict]:  # noqa: A002
         if isinstance(filter, dict) and len(filter) == 1 and isinstance(filter.get("_id"), (str, int)):
