@@ -10,6 +10,7 @@ stock mongomock's E11000 has no details) and on the stored documents, types and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import mongomock
 import pytest
@@ -107,7 +108,8 @@ def apply(coll, op):
             out = result_of(getattr(coll, name)(*args))
         return ("ok", out)
     except Exception as e:  # noqa: BLE001 - the comparison is the point
-        return ("error", type(e).__name__, str(e), typed(getattr(e, "details", None)))
+        text = re.sub(r"\b[0-9a-f]{24}\b", "<ObjectId>", str(e))  # generated ids differ between collections
+        return ("error", type(e).__name__, text, typed(getattr(e, "details", None)))
 
 
 def contents(coll):
@@ -164,7 +166,7 @@ def test_duplicate_keys_say_index_key_and_value_on_every_path():
         coll.insert_one({"_id": "u1", "username": "alice"})
         with pytest.raises(mongomock.DuplicateKeyError) as info:
             coll.insert_one({"_id": "u1", "username": "bob"})
-        assert str(info.value) == 'E11000 duplicate key error collection: db.users index: _id_ dup key: { _id: "u1" }'
+        assert info.value.details["errmsg"] == 'E11000 duplicate key error collection: db.users index: _id_ dup key: { _id: "u1" }'
         with pytest.raises(mongomock.DuplicateKeyError) as info:
             coll.insert_one({"_id": "u2", "username": "alice"})
         assert info.value.details["keyValue"] == {"username": "alice"}

@@ -199,6 +199,15 @@ def _patch_store() -> None:
 _NO_ID = object()
 
 
+def _validate(data: Mapping) -> None:
+    """mongomock's checks of a document to insert, in its order, with its messages."""
+    if not all(isinstance(k, str) for k in data):
+        raise ValueError("Document keys must be strings")
+    if not _CHECK_KEYS:
+        _mcoll._validate_data_fields(data)
+    BSON.encode(data, check_keys=_CHECK_KEYS)
+
+
 def _id_only(filter: Any) -> Any:
     """``x`` for a filter ``{"_id": x}`` with a str/int ``x``, else ``_NO_ID``."""
     if type(filter) is dict and len(filter) == 1:
@@ -285,16 +294,12 @@ class FastCollection(_mcoll.Collection):
     def _insert(self, data, session=None, ordered=True):
         key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
         if session or type(key) not in _PLAIN_IDS or self._fast_store() is None:
-            if isinstance(data, Mapping) and "_id" in data:
-                key = data["_id"]
-                if isinstance(key, (str, int)) and key in self._store._documents:
-                    raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
+            if not session and isinstance(data, Mapping) and isinstance(data.get("_id"), (str, int)):
+                _validate(data)  # mongomock checks these before the `_id`, so the same error comes first
+                if data["_id"] in self._store._documents:
+                    raise duplicate_key_error(self.full_name, "_id_", {"_id": data["_id"]})
             return super()._insert(data, session=session, ordered=ordered)
-        if not all(isinstance(k, str) for k in data):
-            raise ValueError("Document keys must be strings")
-        if not _CHECK_KEYS:
-            _mcoll._validate_data_fields(data)
-        BSON.encode(data, check_keys=_CHECK_KEYS)
+        _validate(data)
         store = self._store
         if key in store._documents:
             raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
@@ -354,11 +359,14 @@ class FastCollection(_mcoll.Collection):
         # so the versions the write recorder holds never change.
         multi = kwargs.get("multi", args[2] if len(args) > 2 else False)
         self._copy_before_write(spec, multi)
+        store = self._store
+        store.__dict__["_kit_updating"] = store.__dict__.get("_kit_updating", 0) + 1
         try:
             return super()._update(spec, document, *args, **kwargs)
         finally:
+            store.__dict__["_kit_updating"] -= 1
             # mongomock updates documents behind the store's back: rebuild the index lazily.
-            self._store.__dict__.pop("_kit_index", None)
+            store.__dict__.pop("_kit_index", None)
 
     def _copy_before_write(self, spec: Any, multi: bool) -> None:
         if not isinstance(spec, Mapping):
@@ -390,6 +398,8 @@ class FastCollection(_mcoll.Collection):
         # Same rule as mongomock (``new_data`` is already stored), through the value index instead
         # of a scan per insert, and with the server's message on a collision.
         documents = self._store._documents
+        if self._store.__dict__.get("_kit_updating"):
+            self._store.__dict__.pop("_kit_index", None)  # documents changed in place: index them afresh
         for name, index in self._store.indexes.items():
             if not index.get("unique"):
                 continue
