@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-heavy bench lint clean
+.PHONY: lab test test-heavy bench bench-all lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ test: $(STAMP)
 test-heavy: $(STAMP)
 	$(PY) -m pytest -q -m heavy tests
 
+# The kit's side of the side-by-side workloads W1-W5 (issue 11): flows/s with recording on and off,
+# each run a fresh process, so a regression shows without Deno. BENCH_ARGS=--quick for a short run.
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_workloads.py $(BENCH_ARGS)
+
+# Every benchmark script in benchmarks/ (engine, memory, readers, tables, workloads).
+bench-all: $(STAMP)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check sessioning tests benchmarks
