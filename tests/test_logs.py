@@ -562,3 +562,25 @@ def test_single_line_entries(line, inp, out, outcome):
     row = log.actions.iloc[0]
     assert (row["input"], row["output"], row["outcome"]) == (inp, out, outcome)
     assert log.truncated_entries == 0 and log.unknown_lines["count"] == 0
+
+
+def test_log_findings_take_their_text_from_the_catalogue(monkeypatch):
+    """The reader only gathers facts: every why/fix comes from `sessioning.failure_modes`."""
+    from sessioning import failure_modes
+
+    def explain(code, variant="default", /, **facts):
+        return failure_modes.Explanation(f"why {code}/{variant}", f"fix {code}/{variant}")
+
+    monkeypatch.setattr(failure_modes, "explain", explain)
+    texts = [p.read_text() for p in sorted(LOGS.glob("*.log"))] + [
+        "error: Uncaught (in promise) Error: Action bound instrumented is not instrumented.\n",
+        "Error in Posting.make: boom\n", "[Sessioning.create] Error creating session for user u1: db down\n",
+        "error: Leaks detected:\n", "random text\n", "Requesting.request { path: '/x' } => { request: 'r9' }\n",
+        "Requesting.request { path: '/p' } => { request: 'r1' }\n[Requesting] Error processing request: boom\n",
+    ]
+    seen = set()
+    for text in texts:
+        for f in read_log(text).findings():
+            assert f.explanation.startswith(f"why {f.code}/log") and f.fix.startswith(f"fix {f.code}/log"), f
+            seen.add(f.explanation)
+    assert len(seen) >= 15  # the variants these logs show
