@@ -1,6 +1,8 @@
 """The Sessioning debugging kit: concepts, a faithful sync engine, tables and diagnoses for
 concept-design backends (concepts over MongoDB wired by synchronizations)."""
 
+from importlib import metadata as _metadata
+
 from . import console
 from .db.connect import ConnectionProblem, connect, load_config
 from .db.faults import Faults
@@ -45,6 +47,17 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    """The installed distribution's version; the source tree's own when the kit is not installed."""
+    try:
+        return _metadata.version("sessioning-kit")
+    except _metadata.PackageNotFoundError:
+        return "0.2.0"
+
+
+__version__ = _version()
+
+
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
@@ -52,6 +65,11 @@ def __getattr__(name: str):
     import importlib
 
     return getattr(importlib.import_module(f"sessioning.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, so Tab completion (Jupyter, IPython) offers them before their first use.
+    return sorted({*globals(), *_LAZY})
 
 __all__ = [
     "App", "BindingNotFound", "ConnectionProblem", "Engine", "EngineError", "FAILURE_MODES", "FAST_HASHER",
