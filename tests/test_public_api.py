@@ -105,3 +105,11 @@ def test_version():
 def test_failure_mode_catalogue_is_reachable_from_the_package():
     fm = importlib.import_module("sessioning.failure_modes")
     assert sessioning.FAILURE_MODES is fm.FAILURE_MODES
+
+
+def test_version_without_an_installed_distribution_is_the_source_trees(monkeypatch):
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    assert sessioning._version() == "0.2.0"
