@@ -280,7 +280,6 @@ KNOWN_TEXT_OUTSIDE: list[str] = [
     "sessioning/gen2025/engine/explain.py",
     "sessioning/gen2025/engine/sync.py",
     "sessioning/gen2025/readers/database.py",
-    "sessioning/gen2025/readers/logs/findings.py",
     "sessioning/gen2025/readers/syncfiles/__init__.py",
     "sessioning/gen2025/readers/syncfiles/checks.py",
     "sessioning/gen2025/readers/syncfiles/parse.py",
