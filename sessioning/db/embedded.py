@@ -35,15 +35,14 @@ from typing import Any
 import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
-import mongomock.store
 from bson import BSON
 from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
 from packaging import version
 
-_SCALARS = (str, int, float)
-
+from .valueindex import SCALARS as _SCALARS
+from .valueindex import index_of, patch_store
 
 #: What mongomock asks pymongo on every insert and ``$set`` (it re-parses the version each time).
 _CHECK_KEYS = helpers.PYMONGO_VERSION < version.parse("3.6")
@@ -101,102 +100,12 @@ def duplicate_key_error(namespace: str, index_name: str, key_values: dict[str, A
     return DuplicateKeyError(message, 11000, details)
 
 
-class _ValueIndex:
-    """field → value → ids, for one collection's documents; built lazily per queried field."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[Any, set]] = {}
-        self.odd: dict[str, set] = {}  # ids whose value is not hashable (arrays, sub-documents)
-        self.seq: dict[Any, int] = {}  # insertion order, as mongomock's OrderedDict keeps it
-        self.next_seq = 0
-
-    def build(self, field: str, documents: Mapping[Any, dict]) -> None:
-        self.fields[field] = {}
-        self.odd[field] = set()
-        for key, doc in documents.items():
-            if key not in self.seq:
-                self.seq[key] = self.next_seq
-                self.next_seq += 1
-            self._add_one(field, key, doc)
-
-    def _add_one(self, field: str, key: Any, doc: dict) -> None:
-        if field not in doc:
-            return
-        value = doc[field]
-        if isinstance(value, _SCALARS) and not isinstance(value, bool):
-            self.fields[field].setdefault(value, set()).add(key)
-        else:
-            self.odd[field].add(key)
-
-    def add(self, key: Any, doc: dict) -> None:
-        if key not in self.seq:
-            self.seq[key] = self.next_seq
-            self.next_seq += 1
-        for field in self.fields:
-            self._add_one(field, key, doc)
-
-    def remove(self, key: Any, doc: dict, forget: bool = False) -> None:
-        if forget:
-            self.seq.pop(key, None)
-        for field, values in self.fields.items():
-            value = doc.get(field)
-            if isinstance(value, _SCALARS) and not isinstance(value, bool):
-                ids = values.get(value)
-                if ids is not None:
-                    ids.discard(key)
-                    if not ids:
-                        del values[value]
-            self.odd[field].discard(key)
-
-    def candidates(self, field: str, value: Any, documents: Mapping[Any, dict]) -> list:
-        """Keys that may hold ``field == value``, in insertion order."""
-        if field not in self.fields:
-            self.build(field, documents)
-        keys = list(self.fields[field].get(value, ())) + list(self.odd[field])
-        if len(keys) > 1:
-            keys.sort(key=lambda k: self.seq.get(k, 0))
-        return keys
-
-
-def _index_of(store: Any) -> _ValueIndex:
-    index = store.__dict__.get("_kit_index")
-    if index is None:
-        index = store._kit_index = _ValueIndex()
-    return index
-
-
-def _patch_store() -> None:
-    """Keep each collection's value index in step with every write mongomock makes."""
-    store_cls = mongomock.store.CollectionStore
-    if getattr(store_cls, "_kit_patched", False):
-        return
-    orig_set, orig_del, orig_drop = store_cls.__setitem__, store_cls.__delitem__, store_cls.drop
-
-    def setitem(self, key, val):
-        index = self.__dict__.get("_kit_index")
-        if index is not None:
-            old = self._documents.get(key)
-            if old is not None:
-                index.remove(key, old)
-        orig_set(self, key, val)
-        if index is not None:
-            index.add(key, val)
-
-    def delitem(self, key):
-        index = self.__dict__.get("_kit_index")
-        if index is not None and key in self._documents:
-            index.remove(key, self._documents[key], forget=True)
-        orig_del(self, key)
-
-    def drop(self):
-        self.__dict__.pop("_kit_index", None)
-        orig_drop(self)
-
-    store_cls.__setitem__, store_cls.__delitem__, store_cls.drop = setitem, delitem, drop
-    store_cls._kit_patched = True
-
-
 _NO_ID = object()
+
+
+def _key_of(_id: Any) -> Any:
+    """The store's key for an ``_id`` (mongomock keys sub-document ids by a hashable copy)."""
+    return helpers.hashdict(_id) if isinstance(_id, dict) else _id
 
 
 def _validate(data: Mapping) -> None:
@@ -242,7 +151,9 @@ class FastCollection(_mcoll.Collection):
     def _fast_store(self) -> Any:
         """The collection's store when the direct paths apply (no TTL index to expire first), else ``None``."""
         store = self._store
-        return store if self.fast_paths and not store._ttl_indexes else None
+        # `_kit_ids_broken`: an update that mongomock aborted left a document whose `_id` is not its
+        # key (it changes documents in place without rollback); only its scans find that one now.
+        return store if self.fast_paths and not store._ttl_indexes and "_kit_ids_broken" not in store.__dict__ else None
 
     def _plain_reads(self) -> bool:
         # Reads return plain dicts with naive datetimes unless the codec options say otherwise.
@@ -266,7 +177,7 @@ class FastCollection(_mcoll.Collection):
             # Found by its key, so `{_id: x}` alone holds; other fields go to mongomock's matcher.
             return [doc] if len(simple) == 1 or filter_applies(filter, doc) else []
         field, value = next(iter(simple.items()))
-        index = _index_of(store)
+        index = index_of(store)
         keys = index.candidates(field, value, documents)
         exact = len(simple) == 1 and not index.odd.get(field)
         # Candidates in insertion order, as a scan would give; mongomock's matcher has the last word
@@ -358,30 +269,39 @@ class FastCollection(_mcoll.Collection):
         # Copy-on-write: mongomock edits matched documents in place; it gets fresh copies to edit,
         # so the versions the write recorder holds never change.
         multi = kwargs.get("multi", args[2] if len(args) > 2 else False)
-        self._copy_before_write(spec, multi)
+        copied = self._copy_before_write(spec, multi)
         store = self._store
         store.__dict__["_kit_updating"] = store.__dict__.get("_kit_updating", 0) + 1
         try:
             return super()._update(spec, document, *args, **kwargs)
+        except Exception:
+            for key in copied:
+                doc = store._documents.get(key)
+                if doc is not None and _key_of(doc.get("_id")) != key:
+                    store.__dict__["_kit_ids_broken"] = True
+            raise
         finally:
             store.__dict__["_kit_updating"] -= 1
             # mongomock updates documents behind the store's back: rebuild the index lazily.
             store.__dict__.pop("_kit_index", None)
 
-    def _copy_before_write(self, spec: Any, multi: bool) -> None:
+    def _copy_before_write(self, spec: Any, multi: bool) -> list:
+        """Store fresh copies of the documents mongomock is about to change; their keys."""
         if not isinstance(spec, Mapping):
-            return
+            return []
         try:
             matched = self._iter_documents(helpers.patch_datetime_awareness_in_document(spec))
             docs = list(matched) if multi else [d for d, _ in zip(matched, range(1))]
         except Exception:
-            return  # mongomock raises its own error for this filter
+            return []  # mongomock raises its own error for this filter
         store = self._store
+        keys = []
         for doc in docs:
-            key = doc.get("_id")
-            key = helpers.hashdict(key) if isinstance(key, dict) else key
+            key = _key_of(doc.get("_id"))
             if store._documents.get(key) is doc:
                 store[key] = copy.deepcopy(doc)
+                keys.append(key)
+        return keys
 
     def delete_one(self, filter, collation=None, hint=None, session=None):  # noqa: A002
         key = _id_only(filter) if collation is None and hint is None and session is None else _NO_ID
@@ -416,8 +336,13 @@ class FastCollection(_mcoll.Collection):
                 continue
             if index.get("sparse") and all(v is None for v in values.values()):
                 continue
-            keys = _index_of(self._store).candidates(fields[0], first, documents)
-            same = [k for k in keys if k in documents and all(documents[k].get(f) == v for f, v in values.items())]
+            value_index = index_of(self._store)
+            keys = value_index.candidates(fields[0], first, documents)
+            odd = value_index.odd.get(fields[0], ())
+            # A scalar in the value's bucket equals it; arrays and compound keys go to mongomock's matcher
+            # (an array holding the value collides, as in a multikey index).
+            same = [k for k in keys if k in documents and (
+                filter_applies(values, documents[k]) if len(fields) > 1 or k in odd else True)]
             if len(same) > 1:
                 raise duplicate_key_error(self.full_name, name, values)
 
@@ -445,7 +370,7 @@ class FastCursor(_mcoll.Cursor):
     next = __next__
 
 
-_patch_store()
+patch_store()
 _mcoll.Cursor = FastCursor
 _mcoll.Collection = FastCollection
 _mdb.Collection = FastCollection
@@ -474,9 +399,9 @@ def stored_version(collection: Any, _id: Any) -> dict | None:
     for ids of other types, a fresh ``find_one``.
     """
     target = unwrap(collection)
-    if isinstance(target, FastCollection) and type(_id) in _PLAIN_IDS and target.fast_paths:
-        store = target._store
-        if not store._ttl_indexes:
+    if isinstance(target, FastCollection) and type(_id) in _PLAIN_IDS:
+        store = target._fast_store()
+        if store is not None:
             return store._documents.get(_id)
     return target.find_one({"_id": _id})
 
