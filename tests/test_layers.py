@@ -344,7 +344,6 @@ KNOWN: dict[str, list[str]] = {
     ],
     "private names across modules": [],
     "modules over 500 lines": [
-        "sessioning.db.embedded",
         "sessioning.gen2025.diagnose",
         "sessioning.gen2025.engine.sync",
         "sessioning.record",
