@@ -60,6 +60,9 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["title"] = self.title
+        if "cause" in self.extra:  # 2026 findings (issue 13): cause, endpoint, reaction, stage and why at top level
+            d["why"] = self.explanation
+            d.update({k: self.extra.get(k) for k in ("cause", "endpoint", "reaction", "stage", "basis")})
         return d
 
 

@@ -160,11 +160,16 @@ MODES = {
     "refusal-mapped": {
         "title": "a refusal answered as designed", "tag": "INFO", "generation": "2026",
         "facts": {"endpoint": "the endpoint's path", "refusal": "the refusal code", "status": "the HTTP status",
-                  "category": "the public category"},
+                  "category": "the public category", "reaction": "the reaction whose branch answered the error"},
         "variants": {"default": {
             "why": ("`{endpoint}` answered {status} `{{\"error\":\"{category}\"}}`: the action refused `{refusal}`, "
                     "which `publicErrors` maps to {category} — working as designed."),
             "fix": "Nothing to fix on the server; make the client show this answer.",
+        }, "branch": {
+            "why": ("`{endpoint}` answered {status} `{{\"error\":\"{category}\"}}`: the branch `{reaction}` answered "
+                    "`{refusal}` (for a session nobody holds, an unknown user, …), which `publicErrors` maps to "
+                    "{category} — working as designed."),
+            "fix": "Nothing to fix on the server; make the client show this answer (e.g. send the user to sign in).",
         }},
     },
 }

@@ -1,0 +1,102 @@
+"""All the evidence about one 2026 app, and how its pieces line up with each HTTP exchange.
+
+:class:`Evidence` holds what was given (any part may be missing). :meth:`Evidence.lines_for`
+picks the console lines printed while an exchange was in flight (by timestamp when both sides
+have one; else the next unused lines in order), and :meth:`Evidence.flow_for` the journal or
+TRACE flow of an exchange (the n-th request on a path is the n-th flow on that path; requests
+refused before admission — 400, 403, 404 — have no flow).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sessioning.gen2026.console import BunErrorBlock, ConsoleLine, ConsoleLog
+from sessioning.gen2026.flows import Flow, flows_from_journal, flows_from_trace
+from sessioning.gen2026.model import AppModel
+from sessioning.gen2026.records import CheckReport, Exchange, Journal
+
+__all__ = ["Evidence", "TIMEOUT_MS"]
+
+#: An answer this late is the engine's request timeout (30 000 ms by default), not work.
+TIMEOUT_MS = 25_000.0
+_UNADMITTED = (400, 403, 404)
+
+
+def _ts(line: ConsoleLine) -> dt.datetime | None:
+    if not line.timestamp:
+        return None
+    try:
+        return dt.datetime.fromisoformat(line.timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Evidence:
+    """What a student (or the live driver) has about a run; every part is optional."""
+
+    model: AppModel | None = None
+    console: ConsoleLog = field(default_factory=ConsoleLog)
+    exchanges: list[Exchange] = field(default_factory=list)
+    journal: Journal | None = None
+    observer: list[dict[str, Any]] = field(default_factory=list)
+    check: CheckReport | None = None
+    manifest: dict[str, Any] | None = None
+    collections: dict[str, list[dict[str, Any]]] | None = None
+    _used: set[int] = field(default_factory=set, repr=False)
+    _flows: list[Flow] | None = field(default=None, repr=False)
+
+    @property
+    def flows(self) -> list[Flow]:
+        """Flows from the journal if given, else from TRACE lines (possibly none)."""
+        if self._flows is None:
+            self._flows = flows_from_journal(self.journal) if self.journal else flows_from_trace(self.console)
+        return self._flows
+
+    def has_trace(self) -> bool:
+        return bool(self.journal) or bool(self.console.of_kind("trace"))
+
+    def bare_path(self, path: str) -> str:
+        base = self.model.http.base_path if self.model and self.model.http else ""
+        bare = path.split("?", 1)[0]
+        return bare[len(base):] or "/" if base and bare.startswith(base) else bare
+
+    def flow_for(self, ex: Exchange) -> Flow | None:
+        """The flow of an admitted exchange: the n-th flow on its path for the n-th such exchange."""
+        if ex.status in _UNADMITTED:
+            return None
+        path = self.bare_path(ex.path)
+        nth = sum(1 for e in self.exchanges if e.index < ex.index and e.status not in _UNADMITTED
+                  and self.bare_path(e.path) == path)
+        same = [f for f in self.flows if f.path == path]
+        return same[nth] if nth < len(same) else None
+
+    def lines_for(self, ex: Exchange, wanted: tuple[str, ...]) -> list[ConsoleLine]:
+        """Unused engine warn/error lines whose message contains one of ``wanted``, printed during ``ex``."""
+        candidates = [ln for ln in self.console.errors() if id(ln) not in self._used
+                      and any(w in ln.message for w in wanted)]
+        start, end = ex.started_at, ex.ended_at
+        timed = start is not None and end is not None and all(_ts(ln) for ln in candidates)
+        if timed and candidates:
+            lo, hi = start - dt.timedelta(seconds=1), end + dt.timedelta(seconds=2)  # type: ignore[operator]
+            picked = [ln for ln in candidates if lo <= _ts(ln) <= hi]  # type: ignore[operator]
+        else:
+            picked = candidates[:1]
+        self._used.update(id(ln) for ln in picked)
+        return picked
+
+    def block_for(self, error_class: str | None, text: str | None = None) -> BunErrorBlock | None:
+        """The first unused Bun error block of that class (the ``rawFaultReporter`` printout)."""
+        for b in self.console.blocks:
+            if id(b) in self._used:
+                continue
+            if (error_class is None or b.error_class == error_class) and (text is None or text in b.message):
+                self._used.add(id(b))
+                return b
+        return None
+
+    def late_answer_lines(self) -> list[ConsoleLine]:
+        return [ln for ln in self.console.errors() if "after it stopped pending" in ln.message]
