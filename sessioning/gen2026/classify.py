@@ -117,9 +117,11 @@ def _branch_answer(ev: Evidence, ex: Exchange, flow: Flow | None) -> tuple[str, 
     if flow is not None or ev.model is None:
         return None
     public = ev.model.http.public_errors if ev.model.http else {}
-    body = set(ex.body) if isinstance(ex.body, dict) else set()
+    endpoint = ev.model.endpoint(ex.path)
+    # the keys the request carried: its body, plus what the endpoint receives (the session comes from the cookie)
+    carried = (set(ex.body) if isinstance(ex.body, dict) else set()) | set(endpoint.receive_keys if endpoint else ())
     for c in ev.model.chains:
-        if c.kind == "reaction" and c.receive_keys and set(c.receive_keys) <= body | {"session"}:
+        if c.kind == "reaction" and c.registered and c.receive_keys and set(c.receive_keys) <= carried:
             for code in c.answers_errors:
                 if public.get(code, code) == ex.error:
                     return c.full_name, code

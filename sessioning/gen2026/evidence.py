@@ -78,15 +78,23 @@ class Evidence:
         """Unused engine warn/error lines whose message contains one of ``wanted``, printed during ``ex``."""
         candidates = [ln for ln in self.console.errors() if id(ln) not in self._used
                       and any(w in ln.message for w in wanted)]
-        start, end = ex.started_at, ex.ended_at
-        timed = start is not None and end is not None and all(_ts(ln) for ln in candidates)
+        timed = ex.ended_at is not None and all(_ts(ln) for ln in candidates)
         if timed and candidates:
-            lo, hi = start - dt.timedelta(seconds=1), end + dt.timedelta(seconds=2)  # type: ignore[operator]
-            picked = [ln for ln in candidates if lo <= _ts(ln) <= hi]  # type: ignore[operator]
+            picked = [ln for ln in candidates if self._owner(_ts(ln)) is ex]  # type: ignore[arg-type]
         else:
             picked = candidates[:1]
         self._used.update(id(ln) for ln in picked)
         return picked
+
+    def _owner(self, when: dt.datetime) -> Exchange | None:
+        """The exchange in flight at ``when``; else the one that ended last before it (within 2 s:
+        a warning about a late second answer trails the first)."""
+        timed = [e for e in self.exchanges if e.started_at is not None and e.ended_at is not None]
+        inside = [e for e in timed if e.started_at <= when <= e.ended_at]  # type: ignore[operator]
+        if inside:
+            return max(inside, key=lambda e: e.started_at)  # type: ignore[arg-type,return-value]
+        before = [e for e in timed if e.ended_at <= when <= e.ended_at + dt.timedelta(seconds=2)]  # type: ignore
+        return max(before, key=lambda e: e.ended_at) if before else None  # type: ignore[arg-type,return-value]
 
     def block_for(self, error_class: str | None, text: str | None = None) -> BunErrorBlock | None:
         """The first unused Bun error block of that class (the ``rawFaultReporter`` printout)."""

@@ -70,7 +70,7 @@ class AppModel:
         bare = path.split("?", 1)[0]
         if base and bare.startswith(base):
             bare = bare[len(base):] or "/"
-        return next((c for c in self.chains if c.kind == "endpoint" and c.path == bare), None)
+        return next((c for c in self.chains if c.kind == "endpoint" and c.path == bare and c.registered), None)
 
     def unmapped_refusals(self) -> list[tuple[str, str]]:
         """``(concept, code)`` of registered refusals that ``publicErrors`` does not map."""
@@ -96,7 +96,7 @@ class AppModel:
 
     def unauthorized_branch(self) -> ChainInfo | None:
         """A reaction on ``receive({ session })`` with ``no(…)`` that answers ``UNAUTHORIZED``."""
-        return next((c for c in self.chains if c.kind == "reaction" and "session" in c.receive_keys
+        return next((c for c in self.chains if c.kind == "reaction" and c.registered and "session" in c.receive_keys
                      and any(w.kind == "no" for w in c.where) and "UNAUTHORIZED" in c.answers_errors), None)
 
     def session_endpoints_uncovered(self) -> list[ChainInfo]:
@@ -195,9 +195,11 @@ def _full_names(model: AppModel, comp_files: dict[str, str]) -> None:
         for path, alias in comp_files.items():
             if alias == local or Path(path).stem.lower() == key.lower():
                 by_file.setdefault(path, key)
+    listed = {key.split("#", 1)[0] for key in comp_files if "#" in key}
     for chain in model.chains:
         prefix = by_file.get(chain.file, "")
         nested = comp_files.get(chain.file + "#" + chain.var, chain.var)
+        chain.registered = chain.file not in listed or f"{chain.file}#{chain.var}" in comp_files
         chain.full_name = f"{prefix}.{nested}" if prefix else nested
 
 

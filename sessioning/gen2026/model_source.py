@@ -194,6 +194,7 @@ class ChainInfo:
     stages: list[str] = field(default_factory=list)
     answers_errors: list[str] = field(default_factory=list)
     full_name: str = ""
+    registered: bool = True  # False when the file's `composition` object leaves it out
 
 
 def _where_lines(src: Source, call: Node) -> list[WhereLine]:
