@@ -112,7 +112,7 @@ def choose_generation(options: DoctorOptions, forced: str | None = None) -> tupl
         return detect(Path(options.app))
     given = options.given_2026_only()
     if given and not (options.logs or options.syncs):
-        return GEN2026, given
+        return next(g for g in GENERATIONS if g.name == "2026"), given  # looked up, so a patched registry counts
     return GEN2025, []
 
 
