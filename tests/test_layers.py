@@ -31,11 +31,12 @@ PACKAGE = ROOT / "sessioning"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("sessioning.masking", "sessioning.console", "sessioning.ids", "sessioning.errors",
                 "sessioning.files", "sessioning.failure_modes", "sessioning.findings")),
-    ("shared data", ("sessioning.record", "sessioning.db", "sessioning.doctor_report")),
+    # the generation registry is data (markers, module names): the generations may import it
+    ("shared data", ("sessioning.record", "sessioning.db", "sessioning.doctor_report", "sessioning.generations")),
     ("2025 engine", ("sessioning.gen2025.engine",)),
     ("generations", ("sessioning.gen2025", "sessioning.gen2026")),
     ("tables and widgets", ("sessioning.tables", "sessioning.widgets")),
-    ("command line", ("sessioning.generations", "sessioning.cli", "sessioning.__main__")),
+    ("command line", ("sessioning.cli", "sessioning.__main__")),
     ("public face", ("sessioning",)),
 ]
 
