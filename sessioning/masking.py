@@ -13,9 +13,9 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-#: Keys whose values are secrets (compared case-insensitively, ignoring ``_`` and ``-``).
+#: Exact key names masked since the first version (compared ignoring case, ``_`` and ``-``). Integer
+#: values are masked only under these (a numeric session id); a counter named ``user_sessions`` is not.
 SECRET_KEYS = frozenset(
     k.lower()
     for k in (
@@ -24,7 +24,7 @@ SECRET_KEYS = frozenset(
         "secret", "apiKey", "credentials", "authorization", "cookie",
     )
 )
-#: Keys whose values are passwords: shown as a fixed mask that leaks nothing, not even the length.
+#: Exact key names whose values are passwords (shown as a fixed mask whatever their type).
 PASSWORD_KEYS = frozenset(
     k.lower() for k in ("password", "passwordHash", "hash", "pass", "pwd", "newPassword", "oldPassword")
 )
@@ -54,26 +54,52 @@ def reveal_secrets(reveal: bool = True) -> Iterator[None]:
         _state.reveal = old
 
 
+# Secrecy is decided by a pattern on the key, as the 2026 engine's redaction does (password, secret,
+# token, session, auth, api key), on the key lowercased without ``_``, ``-``, ``.`` and spaces, so
+# camelCase, snake_case and kebab-case spellings (``confirmPassword``, ``client_secret``,
+# ``x-auth-token``) are all caught. Two exceptions keep harmless keys readable: ``author…`` (a
+# post's author; ``authorization`` stays secret) and ``sessioning`` (the concept's name).
+#: Values masked entirely (a fixed mask: not even the length shows).
+FULL_MASK_PATTERN = re.compile(
+    r"password|passwd|passphrase|secret|apikey|privatekey|setupkey|credential|authori[sz]|cookie"
+    r"|^(?:pass|pwd|hash)$|pwd$"
+)
+#: Id-like secrets, shown in a stable short form (``019a6e26…2652``) so equal ids still look equal.
+ID_MASK_PATTERN = re.compile(r"session(?!ing)|token|auth(?!or)")
+_NORM_DROP = str.maketrans("", "", "_-. ")
+
+
 def _norm(key: str) -> str:
-    return key.replace("_", "").replace("-", "").lower()
+    return key.translate(_NORM_DROP).lower()
 
 
-_SECRET_NORM = frozenset(_norm(k) for k in SECRET_KEYS)
-_PASSWORD_NORM = frozenset(_norm(k) for k in PASSWORD_KEYS)
+_LEGACY_SECRET = frozenset(_norm(k) for k in SECRET_KEYS)
+_LEGACY_PASSWORD = frozenset(_norm(k) for k in PASSWORD_KEYS)
+_NONE, _ID, _FULL, _PASSWORD = 0, 1, 2, 3  # key kinds; _PASSWORD masks any value (legacy names)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _kind(key: str) -> int:
+    if len(key) > 200:  # not a field name: a sentence or a blob is not a key to judge
+        return _NONE
     n = _norm(key)
-    return 2 if n in _PASSWORD_NORM else 1 if n in _SECRET_NORM else 0
+    if n in _LEGACY_PASSWORD:
+        return _PASSWORD
+    if FULL_MASK_PATTERN.search(n):
+        return _FULL
+    if n in _LEGACY_SECRET or ID_MASK_PATTERN.search(n):
+        return _ID
+    return _NONE
 
 
 def is_secret_key(key: Any) -> bool:
-    return isinstance(key, str) and _kind(key) > 0
+    """True if ``key`` names a secret (password, secret, token, session, auth, api key… in any spelling)."""
+    return isinstance(key, str) and _kind(key) > _NONE
 
 
 def is_password_key(key: Any) -> bool:
-    return isinstance(key, str) and _kind(key) == 2
+    """True if ``key``'s value is masked entirely (passwords, secrets, api keys, authorization headers)."""
+    return isinstance(key, str) and _kind(key) >= _FULL
 
 
 def mask_id(value: Any, reveal: bool | None = None) -> Any:
@@ -113,27 +139,50 @@ def mask_text(text: str, reveal: bool | None = None) -> str:
         return text
     if _seen_secrets and len(text) >= 12:
         text = _TOKEN.sub(lambda m: mask_id(m[0], False) if m[0] in _seen_secrets else m[0], text)
-    return mask_text_uris(text, False) if "://" in text else text
+    text = mask_text_uris(text, False) if "://" in text else text
+    return mask_auth_tokens(text, False)
 
 
 def mask_value(key: Any, value: Any, reveal: bool | None = None) -> Any:
-    """Mask ``value`` if ``key`` names a secret; recurse into containers."""
-    if is_password_key(key):
-        return mask_password(value, reveal)
+    """Mask ``value`` if ``key`` names a secret; recurse into containers.
+
+    Under a secret key, a list's items are masked like the key's value; a dict is masked by its own
+    keys, its ``_id``/``id``/``value`` taking the parent's kind (``{"session": {"_id": …}}``).
+    """
+    if reveal if reveal is not None else secrets_revealed():
+        return value
+    kind = _kind(key) if isinstance(key, str) else _NONE
+    if kind == _PASSWORD:
+        return mask_password(value, False)
     if isinstance(value, str) and value.startswith("Symbol(") and value.endswith(")"):
         return value  # a sync variable in a recorded pattern, not a secret value
-    if is_secret_key(key) and isinstance(value, (str, bytes, int)) and not isinstance(value, bool):
-        if reveal if reveal is not None else secrets_revealed():
-            return value
+    if kind == _NONE:
+        return mask_text(value, False) if isinstance(value, str) else mask_secrets(value, False)
+    return _mask_under(kind, _norm(key) in _LEGACY_SECRET, value)
+
+
+def _mask_under(kind: int, legacy: bool, value: Any) -> Any:
+    """``value`` held under a secret key of ``kind`` (``legacy``: one of the exact historical names)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (str, bytes)) or (legacy and isinstance(value, int)):
+        if kind == _FULL:
+            return PASSWORD_MASK
         remember_secret(value)
         return mask_id(value, False)
-    if isinstance(value, str):
-        return mask_text(value, reveal)
-    return mask_secrets(value, reveal)
+    if isinstance(value, (list, tuple)):
+        items = [_mask_under(kind, legacy, v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, Mapping):
+        return {k: (_mask_under(kind, legacy, v) if k in ("_id", "id", "value") and not is_secret_key(k)
+                    else mask_value(k, v, False)) for k, v in value.items()}
+    if kind == _FULL and isinstance(value, (int, float)):
+        return PASSWORD_MASK
+    return value
 
 
 def mask_secrets(obj: Any, reveal: bool | None = None) -> Any:
-    """A copy of ``obj`` (dicts, lists) with every secret-named key's value masked."""
+    """A copy of ``obj`` (dicts, lists) with every secret-named key's value masked, at any depth."""
     if reveal if reveal is not None else secrets_revealed():
         return obj
     if isinstance(obj, Mapping):
@@ -145,50 +194,145 @@ def mask_secrets(obj: Any, reveal: bool | None = None) -> Any:
     return obj
 
 
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
-_USERINFO_STOP = re.compile(r"[/\s@]")
+# -- URI credentials ------------------------------------------------------------------------------
+# A URI is cut as pymongo's parser cuts it: the part before the first "?", then before the first "/",
+# is userinfo@hosts, split at its *last* "@"; the userinfo must hold no "@" and at most one ":".
+# Anything else (a password with an unencoded "@", "/", "?", "#" or space) cannot be told apart from
+# the host, so everything between the scheme and the last "@" is treated as the credential.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://")
+_HOST = re.compile(r"(?:\[[0-9A-Za-z:.%]+\]|[^\s:/?#\[\]@,]+)(?::\d{0,5})?|[^/?#@,]*%2[Ff][^/?#@,]*\.sock")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_TOKEN_END = re.compile(r"[\s'\"<>`]")
+MASK = "****"
+
+
+def _hosts_ok(hosts: str) -> bool:
+    return bool(hosts) and all(_HOST.fullmatch(h) for h in hosts.split(","))
+
+
+def _credentials(rest: str) -> tuple[int, str | None] | None:
+    """In a URI's scheme-free part: (index of the "@" that ends the credential, user name to keep or
+    None), or None when there is no credential. ``(-1, None)``: none, but the hosts do not parse."""
+    host_part = rest.partition("?")[0].partition("/")[0]
+    last_at = rest.rfind("@")
+    if last_at == -1:
+        return None if _hosts_ok(host_part) or not host_part else (-1, None)
+    if "@" not in host_part:
+        # "@" only after the hosts: in the path or options when the hosts parse (?appname=a@b),
+        # else the tail of a password holding an unencoded "/" or "?" (u:pa/ss@host).
+        return None if _hosts_ok(host_part) else (last_at, None)
+    userinfo = host_part.rpartition("@")[0]
+    if last_at >= len(host_part) or "@" in userinfo or userinfo.count(":") > 1 or _BAD_PERCENT.search(userinfo):
+        return last_at, None
+    user, colon, _ = userinfo.partition(":")
+    return len(userinfo), (user if colon and user else None)
+
+
+def _masked_uri(uri: str, scheme_end: int) -> str:
+    found = _credentials(uri[scheme_end:])
+    if found is None or found[0] < 0:
+        return uri
+    at, user = found
+    kept = f"{user}:{MASK}" if user is not None else MASK
+    return f"{uri[:scheme_end]}{kept}{uri[scheme_end + at:]}"
+
+
+def uri_credentials(uri: str) -> str:
+    """The credential part of ``uri`` as written (``alice:p@ss`` of ``mongodb://alice:p@ss@h/db``), or ``""``."""
+    m = _SCHEME.match(uri) if isinstance(uri, str) else None
+    found = _credentials(uri[m.end():]) if m else None
+    return "" if found is None or found[0] < 0 else uri[m.end():m.end() + found[0]]
+
+
+def uri_hosts(uri: str) -> str:
+    """The host list of ``uri`` (``h1:27017,h2``) without any credential, as far as it can be told."""
+    m = _SCHEME.match(uri) if isinstance(uri, str) else None
+    rest = uri[m.end():] if m else str(uri)  # no scheme (``alice:pw@host``): cut the same way
+    found = _credentials(rest)
+    if found is not None and found[0] >= 0:
+        rest = rest[found[0] + 1:]
+    return rest.partition("?")[0].partition("/")[0]
 
 
 def _mask_uri_passwords(text: str) -> str:
-    """Mask ``scheme://user:password@`` passwords in linear time (anchored on each ``://``)."""
+    """Mask the credential of every ``scheme://…@`` in ``text``, in linear time (one pass over each
+    ``://``; the scheme is at most 32 characters back, a URI at most 4096 characters long)."""
     out = []
     pos = 0
     start = text.find("://")
     while start != -1:
-        # The scheme: letters right before "://" (bounded, so no backtracking over long tokens).
         i = start
         while i > 0 and start - i < 32 and text[i - 1].lower() in _SCHEME_CHARS:
             i -= 1
+        while i < start and not text[i].isalpha():
+            i += 1
         after = start + 3
-        stop = _USERINFO_STOP.search(text, after, after + 4096)
-        if i < start and stop is not None and text[stop.start()] == "@":
-            userinfo = text[after:stop.start()]
-            if ":" in userinfo:
-                user = userinfo.split(":", 1)[0]
-                out.append(text[pos:after] + f"{user}:****")
-                pos = stop.start()
-        start = text.find("://", after)
+        if i == start or i < pos:
+            start = text.find("://", after)
+            continue
+        end_m = _TOKEN_END.search(text, after, after + 4096)
+        end = end_m.start() if end_m else min(len(text), after + 4096)
+        nxt = text.find("://", after, end)
+        end = nxt if nxt != -1 else end
+        found = _credentials(text[after:end])
+        if found is not None and found[0] < 0:
+            end = _extend_over_spaces(text, after, end)
+            found = _credentials(text[after:end])
+        if found is not None and found[0] >= 0:
+            at, user = found
+            out.append(text[pos:after] + (f"{user}:{MASK}" if user is not None else MASK))
+            pos = after + at
+        start = text.find("://", max(after, pos))
     out.append(text[pos:])
     return "".join(out)
 
 
+def _extend_over_spaces(text: str, after: int, end: int) -> int:
+    """``scheme://u:pa ss@host``: hosts that do not parse, then an "@" later on the line, within 256
+    characters: a password with spaces. The URI then ends at the first delimiter after that "@"."""
+    line_end = text.find("\n", end, end + 256)
+    window_end = line_end if line_end != -1 else min(len(text), end + 256)
+    nxt = text.find("://", end, window_end)
+    at = text.rfind("@", end, nxt if nxt != -1 else window_end)
+    if at == -1:
+        return end
+    end_m = _TOKEN_END.search(text, at, at + 4096)
+    return end_m.start() if end_m else min(len(text), at + 4096)
+
+
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
+#: HTTP authorization schemes whose token follows in free text (``Authorization: Bearer eyJ…``).
+_AUTH_TOKEN = re.compile(r"\b(Bearer|Basic|Token|Digest)(\s+)([A-Za-z0-9._~+/=-]{6,})", re.IGNORECASE)
+
+
+def mask_auth_tokens(text: str, reveal: bool | None = None) -> str:
+    """``Bearer eyJhbGci…`` → ``Bearer ••••••`` (also ``Basic``, ``Token``, ``Digest``) in free text."""
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    low = text.lower()
+    if "bearer" not in low and "basic" not in low and "token" not in low and "digest" not in low:
+        return text
+    return _AUTH_TOKEN.sub(lambda m: f"{m[1]}{m[2]}{PASSWORD_MASK}", text)
+
+
 def mask_uri(uri: str, reveal: bool | None = None) -> str:
-    """``mongodb+srv://alice:s3cret@host/db`` → ``mongodb+srv://alice:****@host/db``."""
+    """``mongodb+srv://alice:s3cret@host/db`` → ``mongodb+srv://alice:****@host/db``.
+
+    Parsed as pymongo parses it; a user-only credential (``https://TOKEN@host``) becomes ``****``,
+    and a credential that cannot be parsed (``u:p@ss@host``, ``u:pa/ss@host``) is masked whole.
+    """
     if reveal if reveal is not None else secrets_revealed():
         return uri
-    try:
-        parts = urlsplit(uri)
-        if parts.password is not None:
-            netloc = parts.netloc.rsplit("@", 1)
-            user = netloc[0].split(":", 1)[0]
-            return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc[1]}"))
-    except ValueError:
-        pass
-    return mask_text_uris(uri, reveal=False)
+    if not isinstance(uri, str):
+        return uri
+    m = _SCHEME.match(uri)
+    if m is None or "\n" in uri or len(uri) > 65536:
+        return mask_text_uris(uri, reveal=False)
+    return _masked_uri(uri, m.end())
 
 
 def mask_text_uris(text: str, reveal: bool | None = None) -> str:
-    """Mask the password of every URI inside free text (log lines, error messages)."""
+    """Mask the credentials of every URI inside free text (log lines, error messages)."""
     if reveal if reveal is not None else secrets_revealed():
         return text
     return _mask_uri_passwords(text) if "://" in text else text

@@ -8,22 +8,28 @@ cause and what to do.
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import socket
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
 
 from sessioning.errors import KitError
-from sessioning.masking import mask_text_uris, mask_uri
+from sessioning.masking import MASK, mask_text_uris, mask_uri, uri_credentials, uri_hosts
 
 from .embedded import embedded_client
+from .probe import all_refused, describe_listener, tcp_nodes
 from .watch import WatchedDatabase
 
 #: Seconds a real server gets to answer before we say why it did not (the whole connect stays under 5 s).
 DEFAULT_TIMEOUT_S = 4.0
 #: Longer than any real connection string: refuse it at once rather than parse it.
 MAX_URI_LENGTH = 4096
+#: Longest ``timeout=`` accepted (seconds): more is a typo (milliseconds?), not a wish.
+MAX_TIMEOUT_S = 600.0
 
 
 class ConnectionProblem(KitError, RuntimeError):
@@ -61,47 +67,83 @@ def load_config(env_file: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _hosts(uri: str) -> str:
+    """The hosts a URI names, never its credentials (``mongodb+srv``: the cluster name, no DNS look-up)."""
     try:
         from pymongo.uri_parser import parse_uri
 
-        if uri.startswith("mongodb+srv://"):
-            return uri.split("@")[-1].split("/")[0].split("?")[0]
-        parsed = parse_uri(uri)
-        return ",".join(f"{h}:{p}" for h, p in parsed["nodelist"])
-    except Exception:
-        rest = uri.split("://", 1)[-1][:MAX_URI_LENGTH]
-        return rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1] or "(no host)"
+        if not uri.startswith("mongodb+srv://"):
+            parsed = parse_uri(uri)
+            return ",".join(f"{h}:{p}" for h, p in parsed["nodelist"])
+    except Exception:  # noqa: BLE001, S110 - any parse failure: fall back to the kit's own cut below
+        pass
+    # The same cut as the masking (pymongo's, then "everything up to the last @" when that fails),
+    # so a password with an unencoded "/", "?", "@" or space never ends up in the host.
+    return uri_hosts(uri[:MAX_URI_LENGTH]) or "(no host)"
 
 
-def explain_connection_error(uri: str, error: BaseException) -> ConnectionProblem:
-    """Turn a driver error into a message that says the host, the likely cause and the fix."""
-    from pymongo import errors
+def _scrub_credentials(uri: str, text: str) -> str:
+    """``text`` (a driver's message) with the URI's credentials masked, even quoted out of the URI:
+    the password whole and each piece of it between special characters (``/ ? @ # :`` and spaces)."""
+    text = mask_text_uris(text)
+    credential = uri_credentials(uri)
+    if not credential:
+        return text
+    secret = credential.partition(":")[2] or credential
+    pieces = {secret, *(p for p in re.split(r"[/?#@:\s]+", secret) if len(p) >= 2)}
+    for piece in sorted(pieces, key=len, reverse=True):
+        text = text.replace(piece, MASK)
+    return text
 
+
+def explain_connection_error(uri: str, error: BaseException, answered: str | None = None) -> ConnectionProblem:
+    """Turn a driver error into a message that says the host, the likely cause and the fix.
+
+    ``answered``: what listens at the host when it is not MongoDB (see :mod:`sessioning.db.probe`).
+    """
     host = _hosts(uri)
-    text = mask_text_uris(str(error).split(", Timeout:")[0])
-    atlas = ".mongodb.net" in uri
-    if isinstance(error, errors.OperationFailure) and (error.code in (18, 8000) or "auth" in text.lower()):
-        cause = "bad credentials"
-        todo = ("check the user name and password in MONGODB_URL (in Atlas: Database Access); "
-                "special characters in the password must be URL-encoded")
-    elif isinstance(error, errors.ConfigurationError) and ("DNS" in text or "resolution" in text.lower()):
-        cause = "the cluster's host name does not resolve (a typo in the address, or no network)"
-        todo = "copy the connection string again from Atlas → Connect → Drivers; check you are online"
-    elif isinstance(error, (errors.ConfigurationError, errors.InvalidURI, ValueError, TypeError)):
-        cause = "malformed URI"
-        todo = "MONGODB_URL must look like mongodb://host:27017 or mongodb+srv://user:password@cluster.mongodb.net"
-    elif atlas:
-        cause = "Atlas did not answer: most often this machine's IP is not on the Atlas IP access list"
-        todo = "add your current IP in Atlas → Network Access (or 0.0.0.0/0 for a class project), and check the cluster is not paused"
-    else:
-        cause = "no MongoDB server is running there (or a firewall blocks it)"
-        todo = ("start mongod (or Docker: docker run -p 27017:27017 mongo), fix MONGODB_URL, "
-                "or unset MONGODB_URL to use the kit's embedded database")
+    text = _scrub_credentials(uri, str(error).split(", Timeout:")[0])
+    cause, todo = _cause(uri, error, text, answered)
     message = (
         f"MongoDB connection failed: could not reach {host} ({type(error).__name__}). "
         f"Likely cause: {cause}. What to do: {todo}.\n  driver said: {text[:300]}"
     )
     return ConnectionProblem(message, cause=cause, host=host, original=text)
+
+
+_NO_SERVER_TODO = ("start mongod (or Docker: docker run -p 27017:27017 mongo), fix MONGODB_URL, "
+                   "or unset MONGODB_URL to use the kit's embedded database")
+
+
+def _cause(uri: str, error: BaseException, text: str, answered: str | None) -> tuple[str, str]:
+    """(likely cause, what to do) for a connection error: one rule per kind of failure."""
+    from pymongo import errors
+
+    if isinstance(error, errors.OperationFailure) and (error.code in (18, 8000) or "auth" in text.lower()):
+        return ("bad credentials", "check the user name and password in MONGODB_URL (in Atlas: Database Access); "
+                "special characters in the password must be URL-encoded")
+    if isinstance(error, socket.gaierror) or (
+            isinstance(error, errors.ConfigurationError) and ("DNS" in text or "resolution" in text.lower())):
+        return ("the host name does not resolve (a typo in the address, or no network)",
+                "copy the connection string again (Atlas → Connect → Drivers); check you are online")
+    if isinstance(error, OSError) and not isinstance(error, ConnectionRefusedError) and "tls" in text.lower():
+        return ("a TLS file named in the URI (tlsCAFile, tlsCertificateKeyFile) cannot be read",
+                "fix the file's path in MONGODB_URL, or remove the option")
+    if isinstance(error, (errors.ConfigurationError, errors.InvalidURI, ValueError, TypeError)):
+        return ("malformed URI",
+                "MONGODB_URL must look like mongodb://host:27017 or mongodb+srv://user:password@cluster.mongodb.net")
+    if answered:
+        return (answered,
+                "check the port in MONGODB_URL (MongoDB listens on 27017 by default), " + _NO_SERVER_TODO[0].lower()
+                + _NO_SERVER_TODO[1:])
+    if isinstance(error, (errors.NetworkTimeout, errors.ExecutionTimeout)) or (
+            "timed out" in text and not isinstance(error, errors.ServerSelectionTimeoutError)):
+        return ("the server answered the handshake but not the command in time (overloaded, paused, or a stalled proxy)",
+                "check the server's health (mongod's log, Atlas's metrics) and retry; or pass a larger timeout=")
+    if ".mongodb.net" in uri:
+        return ("Atlas did not answer: most often this machine's IP is not on the Atlas IP access list",
+                "add your current IP in Atlas → Network Access (or 0.0.0.0/0 for a class project), "
+                "and check the cluster is not paused")
+    return "no MongoDB server is running there (or a firewall blocks it)", _NO_SERVER_TODO
 
 
 def connect(
@@ -135,6 +177,7 @@ def connect(
         raise ConnectionProblem("Could not find environment variable: DB_NAME — set it in your .env next to MONGODB_URL (or pass db_name=…).")
     if not isinstance(db_name, str) or any(c in db_name for c in '/\\. "$') or len(db_name) > 63:
         raise ConnectionProblem(f"DB_NAME {db_name!r} is not a valid MongoDB database name (no / \\ . space \" $, at most 63 characters).")
+    timeout = _check_timeout(timeout)
     uri = uri.strip()
     if len(uri) > MAX_URI_LENGTH:
         raise ConnectionProblem(
@@ -147,18 +190,39 @@ def connect(
     return _connect_real(uri, db_name, readonly=readonly, timeout=timeout)
 
 
+def _check_timeout(timeout: Any) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+            or not 0 < timeout <= MAX_TIMEOUT_S:
+        raise ConnectionProblem(
+            f"timeout={timeout!r} is not a number of seconds between 0 and {MAX_TIMEOUT_S:g}: "
+            f"pass e.g. timeout={DEFAULT_TIMEOUT_S:g} (the default), or leave it out.", cause="bad timeout")
+    return float(timeout)
+
+
 def _connect_real(uri: str, db_name: str, *, readonly: bool, timeout: float) -> WatchedDatabase:
+    import pymongo
     from pymongo import MongoClient, errors
 
-    ms = int(timeout * 1000)
+    nodes = tcp_nodes(uri)
+    # Every host refusing (or not resolving) is the answer already: the driver would retry until its timeout.
+    refused = all_refused(nodes, min(timeout, 1.0)) if nodes else None
+    if refused is not None:
+        raise explain_connection_error(uri, refused) from None
+    # One bound for every phase (selection, connecting, each reply), and one deadline over the ping,
+    # so a server that completes the handshake and then never answers fails within ``timeout``.
+    ms = max(1, int(timeout * 1000))
     try:
-        client: Any = MongoClient(uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms * 4,
+        client: Any = MongoClient(uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms,
                                   appname="sessioning-kit")
-    except (errors.PyMongoError, ValueError, TypeError) as e:
+    except (errors.PyMongoError, ValueError, TypeError, OSError) as e:
         raise explain_connection_error(uri, e) from None
     try:
-        client.admin.command("ping")
+        with pymongo.timeout(timeout):
+            client.admin.command("ping")
     except errors.PyMongoError as e:
         client.close()
-        raise explain_connection_error(uri, e) from None
+        answered = None
+        if nodes and isinstance(e, errors.ServerSelectionTimeoutError) and "refused" not in str(e).lower():
+            answered = describe_listener(*nodes[0], seconds=min(timeout, 0.5))
+        raise explain_connection_error(uri, e, answered) from None
     return WatchedDatabase(client[db_name], readonly=readonly, label=mask_uri(uri), client=client)
