@@ -54,7 +54,7 @@ def all_refused(nodes: list[tuple[str, int]], seconds: float) -> OSError | None:
                 return None
         except (ConnectionRefusedError, socket.gaierror) as e:
             first = first or e
-        except OSError:
+        except (OSError, ValueError):  # a time-out, or a name no resolver accepts (UnicodeError)
             return None
     return first
 
@@ -64,7 +64,7 @@ def describe_listener(host: str, port: int, seconds: float = 0.5) -> str | None:
     deadline = time.monotonic() + seconds
     try:
         sock = socket.create_connection((host, port), timeout=seconds)
-    except OSError:
+    except (OSError, ValueError):
         return None
     with sock:
         data = _read_some(sock, deadline - seconds / 2)
