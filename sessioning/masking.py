@@ -302,7 +302,11 @@ def _extend_over_spaces(text: str, after: int, end: int) -> int:
 
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
 #: HTTP authorization schemes whose token follows in free text (``Authorization: Bearer eyJ…``).
-_AUTH_TOKEN = re.compile(r"\b(Bearer|Basic|Token|Digest)(\s+)([A-Za-z0-9._~+/=-]{6,})", re.IGNORECASE)
+#: The token must look like one (a digit or one of ``._~+/=-``, or 20 characters): "token expired" stays.
+_AUTH_TOKEN = re.compile(
+    r"\b(Bearer|Basic|Token|Digest)(\s+)"
+    r"((?=[A-Za-z0-9._~+/=-]{0,200}[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})",
+    re.IGNORECASE)
 
 
 def mask_auth_tokens(text: str, reveal: bool | None = None) -> str:
