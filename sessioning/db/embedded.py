@@ -35,7 +35,7 @@ from typing import Any
 import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
-from bson import BSON
+from bson import BSON, ObjectId
 from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
@@ -47,6 +47,7 @@ from .valueindex import index_of, patch_store
 #: What mongomock asks pymongo on every insert and ``$set`` (it re-parses the version each time).
 _CHECK_KEYS = helpers.PYMONGO_VERSION < version.parse("3.6")
 _PLAIN_IDS = (str, int)  # ``type(x) in _PLAIN_IDS``: exact types, so bool and int subclasses go to mongomock
+_KEYED_IDS = (str, int, ObjectId)  # read back by key in stored_version (a driver-made ObjectId too: no scan)
 
 
 def _simple_equality(filter: Any) -> Mapping[str, Any] | None:
@@ -399,7 +400,7 @@ def stored_version(collection: Any, _id: Any) -> dict | None:
     for ids of other types, a fresh ``find_one``.
     """
     target = unwrap(collection)
-    if isinstance(target, FastCollection) and type(_id) in _PLAIN_IDS:
+    if isinstance(target, FastCollection) and type(_id) in _KEYED_IDS:
         store = target._fast_store()
         if store is not None:
             return store._documents.get(_id)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from sessioning.ids import bad_id_error, freshID
 
 PREFIX = "Requesting" + "."
 DEFAULT_TIMEOUT_MS = 10000
+#: Requests awaiting a response that are kept at most (the oldest are forgotten first), as many as the
+#: engine's default retention: a request whose cascade threw is never awaited, so without a bound
+#: every 500 would stay pending for the life of the kernel.
+DEFAULT_MAX_PENDING = 1000
 
 
 class RequestTimeout(Exception):
@@ -63,16 +68,24 @@ class RequestingConcept:
 
     Environment, as in the template: ``REQUESTING_TIMEOUT`` (ms, default 10000) and
     ``REQUESTING_SAVE_RESPONSES`` (a string, so even ``"false"`` is truthy).
+
+    Memory: at most ``max_pending`` requests are held awaiting a response; beyond that the oldest
+    is forgotten (awaiting it then says it "may have timed-out", the template's words). The HTTP
+    front calls :meth:`release` when it answers without awaiting (a 500).
     """
 
-    def __init__(self, db: Any, timeout: int | None = None, save_responses: bool | None = None) -> None:
+    def __init__(self, db: Any, timeout: int | None = None, save_responses: bool | None = None,
+                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
         self.db = db
         self.requests = self.db.collection(PREFIX + "requests")
         env_timeout = os.environ.get("REQUESTING_TIMEOUT")
         self.timeout = int(timeout if timeout is not None else (env_timeout or DEFAULT_TIMEOUT_MS))
         env_save = os.environ.get("REQUESTING_SAVE_RESPONSES")
         self.save_responses = bool(save_responses if save_responses is not None else (env_save if env_save is not None else True))
-        self.pending: dict[str, _Pending] = {}
+        if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
+            raise ValueError("max_pending must be a positive number of requests")
+        self.max_pending = max_pending
+        self.pending: OrderedDict[str, _Pending] = OrderedDict()
         self._lock = threading.Lock()
 
     def request(self, **inputs: Any) -> dict[str, Any]:
@@ -80,7 +93,14 @@ class RequestingConcept:
         self.requests.insert_one({"_id": request, "input": dict(inputs), "createdAt": dt.datetime.now(dt.UTC)})
         with self._lock:
             self.pending[request] = _Pending()
+            while len(self.pending) > self.max_pending:
+                self.pending.popitem(last=False)  # the oldest: its handler has long given up on it
         return {"request": request}
+
+    def release(self, request: str) -> None:
+        """Forget a pending request that will never be awaited (its handler answered 500)."""
+        with self._lock:
+            self.pending.pop(request, None)
 
     def respond(self, request: str, **response: Any) -> dict[str, Any]:
         if (problem := bad_id_error("request", request)) is not None:
