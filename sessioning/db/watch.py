@@ -16,6 +16,11 @@ import contextvars
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import mongomock
+from pymongo.collection import Collection as PyCollection
+from pymongo.database import Database as PyDatabase
+from pymongo.errors import BulkWriteError
+
 from sessioning.errors import KitError
 
 from .faults import Faults
@@ -27,6 +32,74 @@ _sink: contextvars.ContextVar[WriteSink | None] = contextvars.ContextVar("sessio
 
 class ReadOnlyError(KitError, RuntimeError):
     """A write was attempted through a read-only connection."""
+
+
+# Read-only is deny-by-default: a read-only handle passes through only the methods below (and every
+# non-callable attribute); any other method of the driver's object (create_collection, rename,
+# drop_index, map_reduce, mongomock's legacy insert/save/remove, a future driver's new writer…)
+# is refused. Allow-listing reads, rather than listing writes, is what keeps a new write path shut.
+_COLLECTION_READS = frozenset({
+    "find", "find_one", "find_raw_batches", "count_documents", "estimated_document_count", "count", "distinct",
+    "list_indexes", "index_information", "list_search_indexes", "options", "watch", "aggregate",
+    "aggregate_raw_batches", "next",
+})
+_DATABASE_READS = frozenset({
+    "list_collection_names", "list_collections", "collection_names", "command", "cursor_command", "aggregate",
+    "watch", "dereference", "validate_collection", "next",
+})
+_CLIENT_READS = frozenset({
+    "list_database_names", "list_databases", "database_names", "server_info", "close", "start_session", "watch",
+    "get_database", "get_default_database", "address", "is_primary", "nodes", "topology_description",
+})
+#: Commands a read-only database still runs (compared lowercased).
+_READ_COMMANDS = frozenset(c.lower() for c in (
+    "ping", "hello", "isMaster", "buildInfo", "listCollections", "listIndexes", "dbStats", "collStats", "count",
+    "find", "distinct", "aggregate", "explain", "getMore", "killCursors", "serverStatus", "connectionStatus",
+    "listDatabases", "hostInfo", "getCmdLineOpts", "validate",
+))
+#: Aggregation stages that write.
+_WRITE_STAGES = ("$out", "$merge")
+
+
+def _writing_pipeline(pipeline: Any) -> bool:
+    stages = pipeline if isinstance(pipeline, (list, tuple)) else ()
+    return any(isinstance(st, dict) and any(k in _WRITE_STAGES for k in st) for st in stages)
+
+
+def _command_name(command: Any) -> str:
+    if isinstance(command, str):
+        return command
+    if isinstance(command, dict) and command:
+        return str(next(iter(command)))
+    return str(command)
+
+
+def _bulk_op(request: Any) -> tuple[str, dict | None]:
+    """(write kind, inserted document) of a pymongo bulk request, for the read-only and fault checks."""
+    kind = type(request).__name__
+    if kind == "InsertOne":
+        return "insert", getattr(request, "_doc", None)
+    return ("delete" if kind.startswith("Delete") else "update"), None
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+_COLLECTION_TYPES = (PyCollection, mongomock.Collection)
+_DATABASE_TYPES = (PyDatabase, mongomock.Database)
+
+
+def _is_collection(obj: Any) -> bool:
+    return isinstance(obj, _COLLECTION_TYPES)
+
+
+def _is_database(obj: Any) -> bool:
+    return isinstance(obj, _DATABASE_TYPES)
 
 
 @contextlib.contextmanager
@@ -52,14 +125,44 @@ class _Wrapper:
     def name(self) -> str:
         return self._target.name
 
+    #: Methods a read-only handle passes through (see the module's read-only policy).
+    _reads: frozenset[str] = frozenset()
+    #: Methods whose result is a collection or a database: wrapped, so the policy follows it.
+    _WRAPPING = frozenset({"with_options", "create_collection", "get_database", "get_default_database"})
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(self._target, name)
+        value = getattr(self._target, name)
+        if _is_collection(value) or _is_database(value):  # db.users, db["a"].b: a watched handle too
+            return self._wrap(value)
+        if not callable(value):
+            return value
+        if self._readonly and name not in self._reads and name not in ("with_options", "get_database"):
+            return self._refusing(name)
+        if name in self._WRAPPING:
+            return lambda *args, **kwargs: self._wrap(value(*args, **kwargs))
+        return value
+
+    @property
+    def _readonly(self) -> bool:
+        return False
+
+    def _wrap(self, obj: Any) -> Any:
+        """A collection or database reached from this handle, watched like it."""
+        return obj
+
+    def _refusing(self, name: str) -> Callable[..., Any]:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise ReadOnlyError(f"{name} on {self!r} refused: this connection is read-only "
+                                "(the kit never writes to your own database).")
+        return refused
 
 
 class WatchedDatabase(_Wrapper):
     """A database handle: pymongo's ``Database`` API plus ``faults``, ``readonly`` and ``label``."""
+
+    _reads = _DATABASE_READS
 
     def __init__(self, target: Any, *, readonly: bool = False, label: str | None = None, client: Any = None) -> None:
         self.__dict__["_target"] = target
@@ -68,6 +171,38 @@ class WatchedDatabase(_Wrapper):
         self.__dict__["label"] = label or f"database {target.name!r}"
         self.__dict__["_client"] = client
         self.__dict__["_collections"] = {}
+
+    @property
+    def _readonly(self) -> bool:
+        return self.readonly
+
+    def _wrap(self, obj: Any) -> Any:
+        if _is_collection(obj):
+            return WatchedCollection(obj, self)
+        if _is_database(obj):  # with_options(): the same policy, the same faults
+            db = WatchedDatabase(obj, readonly=self.readonly, label=self.label)
+            db.__dict__["faults"] = self.faults
+            return db
+        return obj
+
+    @property
+    def client(self) -> Any:
+        """The driver's client; on a read-only handle, a read-only view of it (its databases too)."""
+        client = self._target.client
+        return WatchedClient(client, self) if self.readonly else client
+
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.readonly:
+            name = _command_name(command)
+            pipeline = command.get("pipeline") if isinstance(command, dict) else None
+            if name.lower() not in _READ_COMMANDS or _writing_pipeline(pipeline):
+                self._refuse_if_readonly(f"command {name!r}", "*")
+        return self._target.command(command, *args, **kwargs)
+
+    def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+        if _writing_pipeline(pipeline):
+            self._refuse_if_readonly("aggregate with $out/$merge", "*")
+        return self._target.aggregate(pipeline, *args, **kwargs)
 
     @property
     def embedded(self) -> bool:
@@ -116,9 +251,23 @@ class WatchedDatabase(_Wrapper):
 class WatchedCollection(_Wrapper):
     """pymongo's ``Collection`` API; writes are reported, faults applied, read-only enforced."""
 
+    _reads = _COLLECTION_READS
+
     def __init__(self, target: Any, db: WatchedDatabase) -> None:
         self.__dict__["_target"] = target
         self.__dict__["_db"] = db
+
+    @property
+    def _readonly(self) -> bool:
+        return self._db.readonly
+
+    def _wrap(self, obj: Any) -> Any:
+        return WatchedCollection(obj, self._db) if _is_collection(obj) else self._db._wrap(obj)
+
+    def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+        if _writing_pipeline(pipeline):
+            self._db._refuse_if_readonly("aggregate with $out/$merge", self.name)
+        return self._target.aggregate(pipeline, *args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -131,8 +280,8 @@ class WatchedCollection(_Wrapper):
     def __repr__(self) -> str:
         return f"<collection {self.name!r} of {self._db!r}>"
 
-    def __getitem__(self, name: str) -> Any:
-        return self._target[name]
+    def __getitem__(self, name: str) -> WatchedCollection:
+        return WatchedCollection(self._target[name], self._db)  # a sub-collection: watched too
 
     # -- writes -----------------------------------------------------------------------------
     def _before_write(self, op: str, doc: dict | None = None) -> WriteSink | None:
@@ -158,11 +307,11 @@ class WatchedCollection(_Wrapper):
 
         return stored_version(self._target, _id)
 
-    def _find_before(self, filter: Any) -> list[dict]:  # noqa: A002
+    def _find_before(self, filter: Any, sort: Any = None) -> list[dict]:  # noqa: A002
         if isinstance(filter, dict) and len(filter) == 1 and isinstance(filter.get("_id"), (str, int)):
             doc = self._find_by_id(filter["_id"])
-        else:
-            doc = self._target.find_one(filter)
+        else:  # the document the operation will pick: the same filter, the same sort
+            doc = self._target.find_one(filter, sort=sort) if sort else self._target.find_one(filter)
         return [doc] if doc else []
 
     def insert_one(self, document: dict, *args: Any, **kwargs: Any) -> Any:
@@ -178,22 +327,42 @@ class WatchedCollection(_Wrapper):
         for doc in documents:
             self._before_write("insert", doc)
         sink = _sink.get()
-        result = self._target.insert_many(documents, *args, **kwargs)
+        try:
+            result = self._target.insert_many(documents, *args, **kwargs)
+        except BulkWriteError as e:
+            # Partly applied: the documents before the failure (ordered), or all but the failed ones.
+            failed = {err.get("index") for err in (e.details or {}).get("writeErrors", ())}
+            ordered = kwargs.get("ordered", args[0] if args else True)
+            done = documents[:min(failed, default=len(documents))] if ordered else \
+                [d for i, d in enumerate(documents) if i not in failed]
+            for doc in done:
+                self._emit(sink, "insert", None, self._stored(doc))
+            raise
         for doc in documents:
-            self._emit(sink, "insert", None, dict(doc))
+            self._emit(sink, "insert", None, self._stored(doc))
         return result
+
+    def _stored(self, doc: dict) -> dict:
+        """``doc`` as stored (dates truncated to milliseconds, naive UTC), else as passed."""
+        return (self._find_by_id(doc["_id"]) if "_id" in doc else None) or dict(doc)
 
     def _update(self, method: str, op: str, filter: dict, *args: Any, many: bool = False, **kwargs: Any) -> Any:  # noqa: A002
         sink = self._before_write(op)
         if sink is None:
             return getattr(self._target, method)(filter, *args, **kwargs)
-        befores = list(self._target.find(filter)) if many else self._find_before(filter)
+        befores = list(self._target.find(filter)) if many else self._find_before(filter, kwargs.get("sort"))
         result = getattr(self._target, method)(filter, *args, **kwargs)
         for before in befores:
             self._emit(sink, op, before, self._find_by_id(before["_id"]))
         upserted = getattr(result, "upserted_id", None)
         if upserted is not None:
             self._emit(sink, "insert", None, self._find_by_id(upserted))
+        elif not befores and kwargs.get("upsert") and method.startswith("find_one_and_"):
+            # find_one_and_update/replace return a document, not an upserted_id: the new document is
+            # the one that matches now (nothing matched before).
+            inserted = self._find_before(filter, kwargs.get("sort"))
+            if inserted:
+                self._emit(sink, "insert", None, inserted[0])
         return result
 
     def update_one(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
@@ -232,8 +401,46 @@ class WatchedCollection(_Wrapper):
         return self._delete("find_one_and_delete", filter, *args, **kwargs)
 
     def bulk_write(self, requests: Any, *args: Any, **kwargs: Any) -> Any:
-        self._before_write("update")
-        return self._target.bulk_write(requests, *args, **kwargs)
+        """Each request checked (read-only, faults) as its own write; recorded by its net effect on
+        every document it touched: inserted, updated or deleted."""
+        requests = list(requests)
+        for req in requests:
+            self._before_write(*_bulk_op(req))
+        sink = _sink.get()
+        if sink is None:
+            return self._target.bulk_write(requests, *args, **kwargs)
+        befores = self._bulk_befores(requests)
+        try:
+            result = self._target.bulk_write(requests, *args, **kwargs)
+        except BulkWriteError:
+            self._emit_net_effect(sink, befores, requests, ())
+            raise
+        self._emit_net_effect(sink, befores, requests, (getattr(result, "upserted_ids", None) or {}).values())
+        return result
+
+    def _bulk_befores(self, requests: list[Any]) -> dict[Any, dict]:
+        befores: dict[Any, dict] = {}
+        for req in requests:
+            flt = getattr(req, "_filter", None)
+            if flt is None:
+                continue
+            many = type(req).__name__ in ("UpdateMany", "DeleteMany")
+            for doc in (self._target.find(flt) if many else self._find_before(flt)):
+                befores.setdefault(_hashable(doc["_id"]), doc)
+        return befores
+
+    def _emit_net_effect(self, sink: WriteSink, befores: dict[Any, dict], requests: list[Any], upserted: Any) -> None:
+        for before in befores.values():
+            after = self._find_by_id(before["_id"])
+            if after is None:
+                self._emit(sink, "delete", before, None)
+            elif after != before:
+                self._emit(sink, "update", before, after)
+        new_ids = [getattr(r, "_doc", {}).get("_id") for r in requests if type(r).__name__ == "InsertOne"]
+        for _id in [*new_ids, *upserted]:
+            doc = self._find_by_id(_id) if _id is not None and _hashable(_id) not in befores else None
+            if doc is not None:
+                self._emit(sink, "insert", None, doc)
 
     def create_index(self, keys: Any, *args: Any, **kwargs: Any) -> Any:
         self._db._refuse_if_readonly("create_index", self.name)
@@ -242,3 +449,29 @@ class WatchedCollection(_Wrapper):
     def drop(self, *args: Any, **kwargs: Any) -> Any:
         self._db._refuse_if_readonly("drop", self.name)
         return self._target.drop(*args, **kwargs)
+
+
+class WatchedClient(_Wrapper):
+    """A read-only view of a driver's client: its databases are read-only handles, the rest refused."""
+
+    _reads = _CLIENT_READS
+
+    def __init__(self, target: Any, db: WatchedDatabase) -> None:
+        self.__dict__["_target"] = target
+        self.__dict__["_db"] = db
+
+    @property
+    def _readonly(self) -> bool:
+        return True
+
+    def _wrap(self, obj: Any) -> Any:
+        return self._db._wrap(obj) if _is_database(obj) else obj
+
+    def __getitem__(self, name: str) -> Any:
+        return self._wrap(self._target[name])
+
+    def __repr__(self) -> str:
+        return f"<read-only client of {self._db!r}>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot set {name!r} on a read-only client")
