@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sessioning import console, make_app  # noqa: E402
 from sessioning.db.connect import connect  # noqa: E402
-from sessioning.gen2025.diagnose import diagnose  # noqa: E402
+from sessioning.gen2025.diagnosis import diagnose  # noqa: E402
 from sessioning.ids import freshID  # noqa: E402
 from sessioning.tables import evaluations_table, requests_table, sessions_table, trace_table, writes_table  # noqa: E402
 

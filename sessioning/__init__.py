@@ -18,7 +18,7 @@ from .gen2025.concepts import (
     SessioningConcept,
     UserAuthenticationConcept,
 )
-from .gen2025.diagnose import diagnose, diagnose_findings  # eager: the function must shadow its module's name
+from .gen2025.diagnosis import diagnose, diagnose_findings
 from .gen2025.engine import (
     BindingNotFound,
     Engine,
@@ -43,7 +43,7 @@ from .tables import evaluations_table, requests_table, sessions_table, step_diff
 _LAZY = {
     "FlowStepper": "widgets", "LoginPanel": "widgets", "SyncPicker": "widgets",
     "read_log": "gen2025.readers.logs", "ServerLog": "gen2025.readers.logs", "read_syncs": "gen2025.readers.syncfiles",
-    "SyncFiles": "gen2025.readers.syncfiles", "diagnose_database": "gen2025.readers.database",
+    "SyncFiles": "gen2025.readers.syncfiles", "diagnose_database": "gen2025.diagnosis.database",
 }
 
 

@@ -9,8 +9,8 @@ from sessioning import console, make_app
 from sessioning.db.connect import connect
 from sessioning.db.embedded import embedded_client
 from sessioning.db.watch import WatchedDatabase
-from sessioning.gen2025.diagnose import diagnose
-from sessioning.gen2025.readers.database import diagnose_database, session_collections
+from sessioning.gen2025.diagnosis import diagnose
+from sessioning.gen2025.diagnosis.database import diagnose_database, session_collections
 from sessioning.ids import freshID
 
 

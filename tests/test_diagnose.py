@@ -7,7 +7,7 @@ from pymongo import errors as pymongo_errors
 
 from sessioning import console, make_app
 from sessioning.gen2025.auth_syncs import auth_syncs
-from sessioning.gen2025.diagnose import diagnose, diagnose_findings, explain_duplicate_key, parse_dup_key
+from sessioning.gen2025.diagnosis import diagnose, diagnose_findings, explain_duplicate_key, parse_dup_key
 from sessioning.gen2025.engine import Frames, actions
 from sessioning.ids import freshID
 

@@ -9,7 +9,7 @@ from pymongo import errors as pymongo_errors
 
 from sessioning import connect, console, make_app
 from sessioning.db.faults import ERROR_KINDS, Faults, make_error
-from sessioning.gen2025.diagnose import diagnose
+from sessioning.gen2025.diagnosis import diagnose
 from sessioning.tables import trace_table, writes_table
 
 COLLECTIONS = ("Requesting.requests", "UserAuthentication.users", "Sessioning.sessions")

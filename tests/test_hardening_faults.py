@@ -96,7 +96,7 @@ def _assert_failure_visible(app, r, fault_message: str, *, expect: str) -> None:
 
 def _assert_diagnosed(app, faulty_flows: list[str], codes: set[str]) -> None:
     """diagnose() names every failed flow, with one of ``codes``."""
-    from sessioning.gen2025.diagnose import diagnose_findings
+    from sessioning.gen2025.diagnosis import diagnose_findings
 
     by_flow: dict[str, set[str]] = {}
     for f in diagnose_findings(app):
@@ -253,7 +253,7 @@ def test_fault_api_refuses_nonsense():
 
 
 def test_diagnose_classifies_injected_failures(quiet_console):
-    from sessioning.gen2025.diagnose import diagnose
+    from sessioning.gen2025.diagnosis import diagnose
 
     app = _new_app()
     app.db.faults.fail_inserts("Sessioning.sessions", "duplicate_key", times=1)

@@ -805,7 +805,7 @@ def test_tables_on_odd_documents(app):
     import bson
 
     from sessioning import tables
-    from sessioning.gen2025.diagnose import diagnose
+    from sessioning.gen2025.diagnosis import diagnose
 
     app.db["Sessioning.sessions"].insert_many([
         {"_id": bson.ObjectId(), "user": 5}, {"_id": 7}, {"_id": "x", "user": {"$ne": None}}, {"_id": "y", "user": None},
@@ -830,7 +830,7 @@ def _garbage_params():
 def test_tables_and_diagnose_on_garbage(fn_name, bad):
     import importlib
 
-    module = importlib.import_module("sessioning.gen2025.diagnose" if fn_name == "diagnose" else "sessioning.tables")
+    module = importlib.import_module("sessioning.gen2025.diagnosis" if fn_name == "diagnose" else "sessioning.tables")
     fn = getattr(module, fn_name)
     try:
         out = bounded(fn, bad)

@@ -237,7 +237,7 @@ def test_every_table_is_masked(secret_run):
 
 
 def test_diagnosis_is_masked(secret_run):
-    from sessioning.gen2025.diagnose import diagnose
+    from sessioning.gen2025.diagnosis import diagnose
 
     app, sessions, _ = secret_run
     df = diagnose(app)
@@ -265,7 +265,7 @@ def test_uri_in_an_exception_is_masked_in_the_exported_trace(uri_exception_run):
 
 
 def test_uri_in_an_exception_is_masked_in_the_diagnosis(uri_exception_run):
-    from sessioning.gen2025.diagnose import diagnose
+    from sessioning.gen2025.diagnosis import diagnose
 
     app, sessions, _ = uri_exception_run
     assert not _scan(_frame_text(diagnose(app)), sessions)

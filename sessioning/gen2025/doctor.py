@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sessioning.doctor_report import DoctorOptions, DoctorReport
 from sessioning.files import FileRefused
-from sessioning.gen2025.readers.database import diagnose_database
+from sessioning.gen2025.diagnosis.database import diagnose_database
 from sessioning.gen2025.readers.logs import read_log
 from sessioning.gen2025.readers.syncfiles import SyncFiles, correlate, read_syncs
 from sessioning.masking import mask_text_uris

@@ -5,7 +5,7 @@
 ``parse_inspect(text)`` turns Node/Deno ``inspect`` text into Python values;
 ``correlate(log_findings, sync_files)`` names the sync behind what a log shows.
 
-Imports are lazy so that ``import sessioning.gen2025.readers.database`` stays light and a broken
+Imports are lazy so that importing one reader stays light and a broken
 optional module never breaks the others.
 """
 
