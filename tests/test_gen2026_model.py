@@ -56,4 +56,4 @@ def test_sessions_table_and_cookie_facts() -> None:
     assert (row["user"], row["state"], row["user_exists"], row["id_kind"]) == ("ghost", "active", False, "string")
     facts = cookie_facts(read_app(FIX / "healthy/app"), page_origin="http://127.0.0.1:3000")
     assert facts.cookie == "__Host-jotter-session"
-    assert any("different addresses" in n for n in facts.notes)
+    assert any("separate origins" in n for n in facts.notes)

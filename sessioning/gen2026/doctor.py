@@ -27,7 +27,7 @@ from sessioning.findings import Finding
 from sessioning.gen2026.classify import classify
 from sessioning.gen2026.console import ConsoleLog, read_console
 from sessioning.gen2026.evidence import Evidence
-from sessioning.gen2026.model import AppModel, read_app
+from sessioning.gen2026.model import AppModel, read_app, read_package
 from sessioning.gen2026.records import (
     EvidenceError,
     read_check,
@@ -37,7 +37,6 @@ from sessioning.gen2026.records import (
     read_requests,
 )
 from sessioning.gen2026.static import static_findings, visibility_note
-from sessioning.generations import GEN2026
 
 __all__ = ["CLI_TIMEOUT_S", "EvidenceError", "looks_like_2026", "run", "run_doctor"]
 
@@ -47,8 +46,14 @@ _MAX_DOCS = 5000
 
 
 def looks_like_2026(app_dir: str | Path) -> bool:
-    """True when the folder is a 2026 sync-engine app (the dependency, ``src/compositions/``, ``src/assembly.ts``)."""
-    return len(GEN2026.markers(Path(app_dir))) >= 2
+    """True when the folder is a 2026 sync-engine app: at least two of the ``@mit-sdg/sync-engine``
+    dependency, ``src/compositions/`` and ``src/assembly.ts`` (the same markers as the CLI's registry)."""
+    app = Path(app_dir)
+    model = AppModel(app)
+    read_package(model)
+    marks = [model.engine_version is not None, (app / "src" / "compositions").is_dir(),
+             (app / "src" / "assembly.ts").is_file()]
+    return sum(marks) >= 2
 
 
 def _stream_of(path: str) -> str:

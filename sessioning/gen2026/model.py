@@ -28,7 +28,7 @@ from sessioning.gen2026.model_source import (
 )
 from sessioning.gen2026.tsparse import Source, iter_nodes, object_pairs, parse, string_value, text
 
-__all__ = ["AppModel", "ConceptInfo", "read_app"]
+__all__ = ["AppModel", "ConceptInfo", "read_app", "read_package"]
 
 _MAX_FILE = 2 << 20
 _SKIP_DIRS = {"node_modules", ".git", "dist", "frontend", "tests", "test"}
@@ -136,7 +136,8 @@ def _ts_files(root: Path) -> list[Path]:
                   and not p.name.endswith((".test.ts", ".d.ts")))
 
 
-def _package(model: AppModel) -> None:
+def read_package(model: AppModel) -> None:
+    """Engine version and package manager from ``package.json`` (nothing when it is absent or not JSON)."""
     text = _read(model.root / "package.json")
     if text is None:
         return
@@ -223,7 +224,7 @@ def _nested_names(src_path: str, source: Source) -> dict[str, str]:
 def read_app(root: str | Path) -> AppModel:
     """Read an app directory into an :class:`AppModel` (missing parts are simply absent)."""
     model = AppModel(Path(root))
-    _package(model)
+    read_package(model)
     _env(model)
     regs: list[Registration] = []
     aliases: dict[str, str] = {}

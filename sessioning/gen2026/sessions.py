@@ -106,8 +106,8 @@ def cookie_facts(model: AppModel, public_origin: str | None = None, page_origin:
             other = urlsplit(page_origin).hostname
             same_machine = {parts.hostname, other} == {"localhost", "127.0.0.1"}
             notes.append(f"the page is at `{page_origin}` but PUBLIC_ORIGIN is `{origin}`: sign-in and session "
-                         "requests answer 403 FORBIDDEN" + (" (`localhost` and `127.0.0.1` count as different "
-                                                            "addresses)" if same_machine else ""))
+                         "requests answer 403 FORBIDDEN" + (" (to a browser, localhost and 127.0.0.1 are two "
+                                                            "separate origins)" if same_machine else ""))
     if http is not None and http.cookie_name is None:
         notes.append("httpPolicy has no `cookies.session`: the session travels in JSON bodies, not a cookie")
     return CookieFacts(name, origin, tuple(notes))
