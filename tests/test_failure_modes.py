@@ -286,7 +286,6 @@ KNOWN_TEXT_OUTSIDE: list[str] = [
     "sessioning/gen2025/readers/syncfiles/__init__.py",
     "sessioning/gen2025/readers/syncfiles/checks.py",
     "sessioning/gen2025/readers/syncfiles/parse.py",
-    "sessioning/gen2026/sessions.py",
 ]
 
 
