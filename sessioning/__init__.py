@@ -10,6 +10,7 @@ from .db.watch import ReadOnlyError
 from .failure_modes import FAILURE_MODES
 from .findings import Finding, findings_frame
 from .gen2025.app import App, make_app
+from .gen2025.app import AppEngine as Engine
 from .gen2025.auth_syncs import auth_syncs
 from .gen2025.concepts import (
     FAST_HASHER,
@@ -21,20 +22,19 @@ from .gen2025.concepts import (
 from .gen2025.diagnosis import diagnose, diagnose_findings
 from .gen2025.engine import (
     BindingNotFound,
-    Engine,
     EngineError,
     Frames,
     Logging,
     MissingActionId,
     MissingBinding,
     NotInstrumented,
-    Response,
     Run,
     Var,
     WhenMissingOutput,
     actions,
     replay,
 )
+from .gen2025.server import Response
 from .ids import freshID, is_uuid7, uuid7_time
 from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
 from .tables import evaluations_table, requests_table, sessions_table, step_diff, trace_table, writes_table

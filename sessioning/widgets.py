@@ -26,7 +26,8 @@ import pandas as pd
 from sessioning.db.embedded import all_documents
 from sessioning.gen2025.app import App, make_app
 from sessioning.gen2025.auth_syncs import VARIANTS
-from sessioning.gen2025.engine import Engine, Response
+from sessioning.gen2025.engine import Engine
+from sessioning.gen2025.server import Response
 
 from . import console
 from .masking import mask_id, mask_secrets, mask_value

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sessioning.gen2025.engine import Engine, Frames, Var, actions
 from sessioning.gen2025.engine.actions import RUNNING, ActionPattern, ActionRecord
-from sessioning.gen2025.engine.sync import _match_record
+from sessioning.gen2025.engine.matching import match_record as _match_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

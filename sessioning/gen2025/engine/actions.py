@@ -1,138 +1,27 @@
-"""Actions: instrumented concept methods, their records, and the ``actions(...)`` pattern helper.
+"""Actions: their records, the store of records (the course's ``ActionConcept``), and the
+``actions(...)`` pattern helper.
 
-``Engine.instrument(concept)`` returns an :class:`InstrumentedConcept`. Reading a method whose
-name does not start with ``_`` gives an :class:`InstrumentedAction` (calls are recorded, traced
-and synchronized); a name starting with ``_`` gives the plain bound query, which is *not*
-instrumented — using it in ``when``/``then`` fails at registration (F7), as in the course engine.
+:class:`ActionStore` keeps what the course engine's ``ActionConcept`` keeps: every invocation's
+record, by id and by flow (``invoke``, ``_getByFlow``, ``_getById``). Unlike the course engine it
+forgets a flow once its outside call has finished, since nothing can match it again.
 """
 
 from __future__ import annotations
 
-import inspect
+import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sessioning.record import concept_name, pattern_text
+from sessioning.record import pattern_text
 
 from .errors import NotInstrumented, SyncDefinitionError
-from .inspect_format import UNDEFINED
-
-if TYPE_CHECKING:
-    from .sync import Engine
+from .instrument import InstrumentedAction
+from .plain import UNDEFINED
 
 #: The output pattern of a ``when`` entry written without one (F8 is raised at match time).
 MISSING = object()
 #: A record's output while its action is still running.
 RUNNING = object()
-
-
-class BoundQuery:
-    """A query read through an instrumented concept: bound, not instrumented (``bound _getUser``)."""
-
-    __slots__ = ("fn", "__name__", "label")
-
-    def __init__(self, fn: Any, concept: Any) -> None:
-        self.fn = fn
-        self.__name__ = f"bound {fn.__name__}"
-        self.label = f"{concept_name(concept)}.{fn.__name__}"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-            kwargs = args[0]
-            args = ()
-        return self.fn(*args, **_adapt(self.fn, kwargs))
-
-    def __repr__(self) -> str:
-        return f"[Function: {self.__name__}]"
-
-
-_PARAMS: dict[Any, tuple[list[str], frozenset, bool]] = {}
-
-
-def _accepts(fn: Any) -> tuple[list[str], frozenset, bool]:
-    key = getattr(fn, "__func__", fn)
-    cached = _PARAMS.get(key)
-    if cached is None:
-        params = list(inspect.signature(fn).parameters.values())
-        names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty
-                             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
-        cached = _PARAMS[key] = (names, required, any(p.kind == p.VAR_KEYWORD for p in params))
-    return cached
-
-
-def _adapt(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
-    """Call with JavaScript destructuring semantics: extra keys ignored, missing ones ``None``."""
-    names, required, var_kw = _accepts(fn)
-    if var_kw:
-        out = dict(given)
-        for name in required:
-            out.setdefault(name, None)
-        return out
-    return {name: given.get(name) for name in names if name in given or name in required}
-
-
-class InstrumentedAction:
-    """An action of an instrumented concept. Call it with keywords (or one dict) like the TS wrapper."""
-
-    def __init__(self, engine: Engine, concept: Any, name: str, method: Any) -> None:
-        self.engine = engine
-        self.concept = concept
-        self.action = method
-        self.name = name
-        self.concept_name = concept_name(concept)
-        self.label = f"{self.concept_name}.{name}"
-        self.__name__ = "instrumented"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args:
-            if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                kwargs = dict(args[0])
-            else:
-                raise TypeError(f"{self.label} takes keyword arguments (or one dict), not positional ones")
-        return self.engine._invoke(self, kwargs, flow=None, parent=None)
-
-    def call_method(self, given: dict[str, Any]) -> Any:
-        return self.action(**_adapt(self.action, given))
-
-    def __repr__(self) -> str:
-        return f"<instrumented {self.label}>"
-
-    @property
-    def ts_repr(self) -> str:
-        return f"[Function: bound {self.name}] AsyncFunction"
-
-
-class InstrumentedConcept:
-    """The proxy ``Engine.instrument`` returns: actions instrumented, ``_queries`` bound, the rest as is."""
-
-    def __init__(self, engine: Engine, concept: Any) -> None:
-        self.__dict__["_engine"] = engine
-        self.__dict__["_concept"] = concept
-        self.__dict__["_cache"] = {}
-
-    @property
-    def concept(self) -> Any:
-        return self._concept
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._concept, name)
-        if not callable(value) or isinstance(value, type) or name.startswith("__"):
-            return value
-        cached = self._cache.get(name)
-        if cached is None:
-            cached = BoundQuery(value, self._concept) if name.startswith("_") else InstrumentedAction(self._engine, self._concept, name, value)
-            self._cache[name] = cached
-        return cached
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._concept, name, value)
-
-    def __dir__(self) -> list[str]:
-        return dir(self._concept)
-
-    def __repr__(self) -> str:
-        return f"<instrumented {concept_name(self._concept)}>"
 
 
 @dataclass
@@ -204,9 +93,10 @@ def actions(*entries: Any) -> list[ActionPattern]:
     return out
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class ActionRecord:
-    """What the engine's ``ActionConcept`` keeps for one invocation (plus trace facts)."""
+    """What the course engine's ``ActionConcept`` keeps for one invocation:
+    ``{id, action, concept, input, synced, flow}``, and ``output`` once it returned."""
 
     id: str
     action: InstrumentedAction
@@ -221,3 +111,36 @@ class ActionRecord:
 
     def output_value(self) -> Any:
         return UNDEFINED if self.output is RUNNING or self.output is None else self.output
+
+
+class ActionStore:
+    """The records of the flows still running, by flow and by id (the course's ``ActionConcept``)."""
+
+    def __init__(self) -> None:
+        #: flow → its records, oldest first; id → record. Read them, change them only through the methods.
+        self.flows: dict[str, list[ActionRecord]] = {}
+        self.ids: dict[str, ActionRecord] = {}
+        self._lock = threading.RLock()
+
+    def invoke(self, record: ActionRecord) -> None:
+        """Keep a new record (``ActionConcept.invoke``)."""
+        with self._lock:
+            self.flows.setdefault(record.flow, []).append(record)
+            self.ids[record.id] = record
+
+    def by_flow(self, flow: str) -> list[ActionRecord]:
+        """Every record of ``flow``, oldest first (``_getByFlow``); the list is live, do not change it."""
+        return self.flows.get(flow, [])
+
+    def by_id(self, action_id: str) -> ActionRecord | None:
+        """The record with this id (``_getById``), or ``None``."""
+        return self.ids.get(action_id)
+
+    def forget_flow(self, flow: str) -> None:
+        """Drop a finished flow's records: nothing can match them again."""
+        with self._lock:
+            for record in self.flows.pop(flow, ()):
+                self.ids.pop(record.id, None)
+
+    def __len__(self) -> int:
+        return len(self.ids)

@@ -1,8 +1,9 @@
 """The engine's errors: the course engine's message first, word for word, then what it cannot say.
 
 ``str(error)`` is the original message followed by an explanation; ``error.original`` is the
-original line alone (what the user's server printed); structured facts are attributes
-(``sync``, ``variable``, ``bound``, ``sources``, ``fix``, ``code``).
+original line alone (what the user's server printed). Each class declares the facts it carries
+(``variable``, ``bound``, ``sources``, ``key`` …) as attributes; :func:`error_facts` gives them as
+plain data for the record. ``code`` is the failure mode (F1 …).
 """
 
 from __future__ import annotations
@@ -10,23 +11,39 @@ from __future__ import annotations
 from typing import Any
 
 from sessioning.masking import mask_value
+from sessioning.record import plain
+
+from .vars import Var
 
 FRAME_TEXT = "[object Object]"  # `${frame}` in JavaScript
 
 
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: A fact that was not given (``None`` is a value a fact can have, e.g. a query that returned null).
+UNSET: Any = _Unset()
+
+
 class EngineError(Exception):
-    """Base of every error the sync engine raises. ``code`` is a failure-mode id (F1 …)."""
+    """Base of every error the sync engine raises. ``code`` is a failure-mode id (F1 …).
+
+    ``sync`` is the sync being run and ``flow`` the flow, both filled in on the way up
+    (:meth:`add_context`). :attr:`FACTS` names the further facts a subclass declares, in the order
+    the record keeps them."""
 
     code: str | None = None
+    FACTS: tuple[str, ...] = ()
 
-    def __init__(self, original: str, explanation: str = "", fix: str = "", **facts: Any) -> None:
+    def __init__(self, original: str, explanation: str = "", fix: str = "", *, sync: str | None = None) -> None:
         self.original = original
         self.explanation = explanation
         self.fix = fix
-        self.sync: str | None = facts.pop("sync", None)
-        self.facts = facts
-        for key, value in facts.items():
-            setattr(self, key, value)
+        self.sync = sync
+        self.flow: str | None = None
         super().__init__(original)
 
     def __str__(self) -> str:
@@ -37,16 +54,21 @@ class EngineError(Exception):
             parts.append(f"  fix: {self.fix}")
         return "\n".join(parts)
 
-    def add_context(self, **facts: Any) -> None:
-        for key, value in facts.items():
-            if getattr(self, key, None) is None:
-                setattr(self, key, value)
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The declared facts that were given, by name."""
+        return {name: getattr(self, name) for name in self.FACTS if getattr(self, name, UNSET) is not UNSET}
+
+    def add_context(self, *, sync: str | None = None, flow: str | None = None) -> None:
+        """Fill in the sync and the flow, unless an inner frame already did."""
+        if self.sync is None:
+            self.sync = sync
+        if self.flow is None:
+            self.flow = flow
 
 
 def describe_bound(frame: dict) -> dict[str, Any]:
     """The named variables of a frame with their values, secrets masked (hidden ones left out)."""
-    from .vars import Var
-
     out = {}
     for key, value in frame.items():
         if isinstance(key, Var) and key.name != "flow" and not key.name.startswith("action_"):
@@ -54,41 +76,67 @@ def describe_bound(frame: dict) -> dict[str, Any]:
     return out
 
 
-class MissingBinding(EngineError):
-    """``Missing binding: Symbol(x) in frame: [object Object]`` — a ``then`` input variable is unbound."""
+def error_facts(e: BaseException) -> dict[str, Any]:
+    """What an error knows beyond its message (code, explanation, fix, variable, …), as plain data."""
+    if not isinstance(e, EngineError):
+        details = getattr(e, "details", None)  # pymongo's keyPattern / keyValue of an E11000
+        return {"details": plain(details)} if isinstance(details, dict) else {}
+    facts: dict[str, Any] = {"code": e.code, "explanation": e.explanation, "fix": e.fix, "sync": e.sync}
+    for key, value in e.facts.items():
+        facts[key] = value.name if isinstance(value, Var) else plain(value)
+    variable = getattr(e, "variable", None)
+    if variable is not None:
+        facts["variable"] = getattr(variable, "name", str(variable))
+        facts["bound"] = plain(getattr(e, "bound", {}))
+    return facts
 
-    def __init__(self, variable: Any, frame: dict, **facts: Any) -> None:
+
+class MissingBinding(EngineError):
+    """``Missing binding: Symbol(x) in frame: [object Object]`` — a ``then`` input variable is unbound.
+
+    ``entry``/``action``/``key``: the ``then`` entry, its action and the input key that wanted the
+    variable; ``code`` and ``sources`` (where the sync could have bound it) come from
+    :func:`~sessioning.gen2025.engine.explain.explain_missing_binding`."""
+
+    FACTS = ("entry", "action", "key", "code", "sources")
+
+    def __init__(self, variable: Var, frame: dict, *, sync: str, entry: int, action: str, key: str,
+                 code: str, sources: list[str], explanation: str, fix: str) -> None:
         self.variable = variable
         self.bound = describe_bound(frame)
-        super().__init__(f"Missing binding: {variable!r} in frame: {FRAME_TEXT}", **facts)
+        self.entry, self.action, self.key, self.code, self.sources = entry, action, key, code, sources
+        super().__init__(f"Missing binding: {variable!r} in frame: {FRAME_TEXT}", explanation, fix, sync=sync)
 
 
 class BindingNotFound(EngineError):
     """``Binding: Symbol(x) not found in frame: [object Object]`` — a ``frames.query`` input is unbound."""
 
     code = "F4"
+    FACTS = ("fn", "key")
 
-    def __init__(self, variable: Any, frame: dict, **facts: Any) -> None:
+    def __init__(self, variable: Var, frame: dict, *, fn: str, key: str) -> None:
         self.variable = variable
         self.bound = describe_bound(frame)
-        name = getattr(variable, "name", variable)
+        self.fn, self.key = fn, key
+        name = variable.name
         super().__init__(
             f"Binding: {variable!r} not found in frame: {FRAME_TEXT}",
             explanation=(
-                f"`{facts.get('fn', 'the query')}` needs `{name}` as input, but this frame has no `{name}`"
+                f"`{fn}` needs `{name}` as input, but this frame has no `{name}`"
                 f" (bound: {', '.join(self.bound) or 'nothing'}). Usually an earlier query returned"
                 f" rows without that key — e.g. `_getUser` returns [{{error}}] for an unknown session."
             ),
             fix=f"Make sure `{name}` is bound before this query: check the previous query's output key, "
                 f"or drop frames whose rows carry `error` before querying.",
-            **facts,
         )
 
 
 class MissingActionId(EngineError):
+    """``Missing actionId in `then` clause.`` — ``where`` returned frames built from scratch."""
+
     code = "F5"
 
-    def __init__(self, **facts: Any) -> None:
+    def __init__(self, *, sync: str) -> None:
         super().__init__(
             "Missing actionId in `then` clause.",
             explanation="`where` returned frames that do not carry the hidden action ids of the `when` "
@@ -96,11 +144,13 @@ class MissingActionId(EngineError):
                         "from the frames it was given.",
             fix="Build each new frame from an original one: `{...frame, [x]: value}` "
                 "(in Python: `{**frame, x: value}`), and return those.",
-            **facts,
+            sync=sync,
         )
 
 
 class ActionMissing(EngineError):
+    """``Action … missing or missing synced Map.`` — a frame's action id has no stored record."""
+
     code = "F5"
 
 
@@ -108,37 +158,48 @@ class NotInstrumented(EngineError):
     """``Action bound _getX is not instrumented.`` — raised while registering (F7)."""
 
     code = "F7"
+    FACTS = ("action",)
+
+    def __init__(self, original: str, explanation: str, fix: str, *, action: str) -> None:
+        self.action = action
+        super().__init__(original, explanation, fix)
 
 
 class WhenMissingOutput(EngineError):
-    code = "F8"
+    """``When pattern: [object Object] is missing output pattern.`` — a ``when`` entry has no output."""
 
-    def __init__(self, **facts: Any) -> None:
-        action = facts.get("action", "an action")
+    code = "F8"
+    FACTS = ("action",)
+
+    def __init__(self, *, action: str) -> None:
+        self.action = action
         super().__init__(
             f"When pattern: {FRAME_TEXT} is missing output pattern.",
             explanation=f"a `when` entry for `{action}` has no third element (output pattern). The engine "
                         "only notices when a matching record first appears, not at start-up.",
             fix=f"Write it as `[{action}, {{...}}, {{}}]` (an empty output matches every completion) "
                 "or name the output keys you need.",
-            **facts,
         )
 
 
 class NotIterable(EngineError):
-    code = "F9"
+    """``functionOutputArray is not iterable`` (a query) or ``frames is not iterable`` (``where``)."""
 
-    def __init__(self, original: str, **facts: Any) -> None:
-        value = facts.get("value")
-        fn = facts.get("fn", "the query")
+    code = "F9"
+    FACTS = ("fn", "value")
+
+    def __init__(self, original: str, *, sync: str | None = None, fn: Any = UNSET, value: Any = UNSET) -> None:
+        self.fn, self.value = fn, value
+        shown_fn = "the query" if fn is UNSET else fn
         if original.startswith("functionOutputArray"):
-            explanation = (f"`{fn}` returned {type(value).__name__ if value is not None else 'null'}"
-                           f" ({str(value)[:60]!r}), not a list: queries must return a list of dicts.")
-            fix = f"Return a list from `{fn}`: `[{{...}}]` for one row, `[]` for none."
+            got = None if value is UNSET else value
+            explanation = (f"`{shown_fn}` returned {type(got).__name__ if got is not None else 'null'}"
+                           f" ({str(got)[:60]!r}), not a list: queries must return a list of dicts.")
+            fix = f"Return a list from `{shown_fn}`: `[{{...}}]` for one row, `[]` for none."
         else:
             explanation = "the `where` function returned nothing (a forgotten `return`), or not a list of frames."
             fix = "End `where` with `return frames` (the Frames after your queries and filters)."
-        super().__init__(original, explanation=explanation, fix=fix, **facts)
+        super().__init__(original, explanation=explanation, fix=fix, sync=sync)
 
 
 class SyncDefinitionError(EngineError):

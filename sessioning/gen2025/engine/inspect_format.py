@@ -12,34 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .plain import UNDEFINED
 from .vars import Var
 
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 BREAK_LENGTH = 80
-
-
-class Undefined:
-    """JavaScript's ``undefined`` (an output the action did not return)."""
-
-    _instance = None
-
-    def __new__(cls) -> Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __plain__(self) -> None:
-        """Its JSON form: ``null`` (JSON has no undefined)."""
-        return None
-
-
-UNDEFINED = Undefined()
 
 
 #: control characters and how each printer escapes them: Node's `meta` table (`\x0B`, upper-case

@@ -1,11 +1,118 @@
-"""Replaying a recorded run through an engine (the run's data model is :mod:`sessioning.record`)."""
+"""The recorder: the observer that writes what the engine does into a :class:`~sessioning.record.Run`,
+and :func:`replay`, which sends a recorded run's outside calls through an engine again.
+
+Per action it keeps an :class:`~sessioning.record.ActionEntry` (with the database writes the action
+made, when a write capture is plugged in); per sync tried, an :class:`~sessioning.record.Evaluation`.
+Values are stored as they are; they become plain JSON data only when read or exported.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sessioning.record import ActionEntry, Run, concept_name
+from sessioning.record import ActionEntry, Evaluation, Run, concept_name, plain
+
+from .actions import ActionRecord
+from .define import Sync
+from .errors import error_facts
+from .frames import current_where
+from .observer import Cause, EngineObserver
+
+#: ``capture(sink)``: a context in which every database write is passed to ``sink`` (one dict each).
+WriteCapture = Callable[[Callable[[dict[str, Any]], None]], AbstractContextManager]
+
+
+class _Recording:
+    """The recorder's handle for one action: its entry, the ``where`` that called it, the open capture."""
+
+    __slots__ = ("entry", "where", "capture")
+
+    def __init__(self, entry: ActionEntry, where: Any) -> None:
+        self.entry = entry
+        self.where = where
+        self.capture: AbstractContextManager | None = None
+
+    def stop_capture(self) -> None:
+        if self.capture is not None:
+            capture, self.capture = self.capture, None
+            capture.__exit__(None, None, None)
+
+
+class Recorder(EngineObserver):
+    """Records every action and every sync tried into ``run``; ``capture_writes`` (plugged in by the
+    app wiring, e.g. :func:`sessioning.db.watch.recording_writes`) adds each action's writes."""
+
+    wants_reports = True
+
+    def __init__(self, run: Run, capture_writes: WriteCapture | None = None) -> None:
+        self.run = run
+        self.capture_writes = capture_writes
+
+    # -- actions -----------------------------------------------------------------------------------
+    def action_started(self, record: ActionRecord, cause: Cause) -> _Recording:
+        log = self.run.flow(record.flow)
+        entry = ActionEntry(
+            self.run.next_seq(), record.id, record.flow, record.action.concept_name, record.action.name,
+            dict(record.input), sync=cause.sync, trigger=cause.trigger, depth=cause.depth, started=time.time(),
+        )
+        log.actions.append(entry)
+        return _Recording(entry, current_where.get())
+
+    def before_call(self, record: ActionRecord, handle: _Recording) -> None:
+        if self.capture_writes is not None:
+            handle.capture = self.capture_writes(handle.entry.writes.append)
+            handle.capture.__enter__()
+
+    def action_returned(self, record: ActionRecord, handle: _Recording, seconds: float) -> None:
+        handle.stop_capture()
+        entry = handle.entry
+        entry.duration_ms = round(seconds * 1000, 3)
+        if handle.where is not None:
+            entry.called_from = handle.where.sync
+        output = entry.output = record.output
+        entry.status = "error" if isinstance(output, dict) and "error" in output else "ok"
+
+    def action_failed(self, record: ActionRecord, handle: _Recording, error: BaseException) -> None:
+        handle.stop_capture()
+        entry = handle.entry
+        if entry.status == "running":  # the action itself threw (not something in its cascade)
+            entry.status = "exception"
+            entry.error = getattr(error, "original", None) or str(error)
+            entry.error_type = type(error).__name__
+            details = getattr(error, "details", None)  # pymongo's keyPattern / keyValue for E11000
+            if isinstance(details, dict):
+                entry.error_details = plain(details)
+
+    # -- syncs tried ---------------------------------------------------------------------------------
+    def sync_tried(self, record: ActionRecord, sync: Sync) -> Evaluation:
+        ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
+        self.run.flow(record.flow).evaluations.append(ev)
+        return ev
+
+    def when_matched(self, trial: Evaluation, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
+        trial.when.extend(reports or ())
+        trial.frames_when = frames
+
+    def where_started(self, trial: Evaluation) -> Evaluation:
+        return trial  # Frames reports each step of `where` to the evaluation
+
+    def where_returned(self, trial: Evaluation, frames: list) -> None:
+        trial.frames_where = frames
+
+    def then_resolved(self, trial: Evaluation, calls: list[tuple]) -> None:
+        trial.then.extend({"action": action.label, "input": plain(given)} for action, given, _flow, _id in calls)
+
+    def sync_fired(self, trial: Evaluation, n_frames: int) -> None:
+        trial.fired = n_frames
+
+    def sync_failed(self, trial: Evaluation, error: BaseException) -> None:
+        if trial.error is None:  # the innermost evaluation keeps the first word
+            trial.error = getattr(error, "original", None) or str(error)
+            trial.error_type = type(error).__name__
+            trial.error_facts = error_facts(error)
 
 
 def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None] | None = None) -> list[Any]:
@@ -35,4 +142,4 @@ def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None]
     return results
 
 
-__all__ = ["replay"]
+__all__ = ["Recorder", "WriteCapture", "replay"]
