@@ -41,7 +41,7 @@ from .tables import evaluations_table, requests_table, sessions_table, step_diff
 
 # Widgets and readers load on first use, so the command line starts fast.
 _LAZY = {
-    "FlowStepper": "widgets", "LoginPanel": "widgets", "SyncPicker": "widgets",
+    "FlowStepper": "widgets", "LoginPanel": "gen2025.widgets", "SyncPicker": "gen2025.widgets",
     "read_log": "gen2025.readers.logs", "ServerLog": "gen2025.readers.logs", "read_syncs": "gen2025.readers.syncfiles",
     "SyncFiles": "gen2025.readers.syncfiles", "diagnose_database": "gen2025.diagnosis.database",
 }

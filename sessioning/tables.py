@@ -15,24 +15,27 @@ Collection and field names are parameters, because real apps rename them.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-from sessioning.db.embedded import all_documents, is_embedded, unwrap
+from sessioning.db.read import (
+    CHUNK,
+    arrow_records,
+    chunks,
+    id_kind,
+    progress_bar,
+    read_collection,
+    read_usernames,
+    uuid7_ms,
+)
+from sessioning.ids import UUID7_RE
 
 from .masking import is_secret_key, mask_id, mask_secrets, mask_text, secrets_revealed
 from .record import FlowLog, Run
 
-#: Documents processed per progress step.
-CHUNK = 20_000
-#: A progress bar appears only when tabulating takes longer than this many seconds.
-PROGRESS_DELAY_S = 0.5
-
 _ABSENT = object()
-_UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 SESSIONS_COLUMNS = [
     "session", "user", "username", "created", "id_type", "user_id_type", "user_exists", "orphaned",
@@ -59,112 +62,6 @@ DIFF_COLUMNS = ["seq", "action", "op", "collection", "_id", "field", "before", "
 # -- helpers ------------------------------------------------------------------------------------------
 def _reveal(reveal: bool | None) -> bool:
     return secrets_revealed() if reveal is None else bool(reveal)
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
-
-
-def progress_bar(total: int | None, desc: str, progress: bool | None) -> Any:
-    """A tqdm bar: ``progress=None`` shows it only after :data:`PROGRESS_DELAY_S`; ``False`` never."""
-    if progress is False:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="doc", delay=0 if progress else PROGRESS_DELAY_S, leave=False)
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _collection(db: Any, name: str) -> Any:
-    return db[name] if not hasattr(db, "get_collection") else db.get_collection(name)
-
-
-def read_collection(db: Any, name: str, *, projection: dict | None = None, progress: bool | None = None,
-                    desc: str | None = None) -> list[dict]:
-    """Every document of ``db[name]``: a direct store read on the embedded database; on a real
-    server pymongoarrow when installed, else pymongo batches (with a progress bar if slow)."""
-    coll = _collection(db, name)
-    if is_embedded(coll):
-        docs = all_documents(coll)
-        if projection:
-            keep = [k for k, v in projection.items() if v] + ["_id"]
-            docs = [{k: d[k] for k in keep if k in d} for d in docs]
-        return docs
-    target = unwrap(coll)
-    try:
-        total = target.estimated_document_count()
-    except Exception:  # noqa: BLE001 - a count is only for the bar
-        total = None
-    out: list[dict] = []
-    with progress_bar(total, desc or f"reading {name}", progress) as bar:
-        for doc in target.find({}, projection, batch_size=10_000):
-            out.append(doc)
-            if len(out) % 1000 == 0:
-                bar.update(1000)
-    return out
-
-
-def _arrow_records(db: Any, name: str, required: list[str], min_docs: int) -> list[dict] | None:  # pragma: no cover
-    """Documents pulled with pymongoarrow (real server only, when installed and the collection is large).
-
-    pymongoarrow infers one type per field and turns values of another type into nulls, which would
-    hide exactly the ObjectId/string mix-ups the tables look for: if a ``required`` field has nulls,
-    the pull is discarded and the caller falls back to plain pymongo batches.
-    """
-    coll = _collection(db, name)
-    if is_embedded(coll):
-        return None
-    try:
-        from pymongoarrow.api import find_pandas_all
-    except ImportError:
-        return None
-    target = unwrap(coll)
-    try:
-        if target.estimated_document_count() < min_docs:
-            return None
-        df = find_pandas_all(target, {})
-    except Exception:  # noqa: BLE001 - anything pymongoarrow cannot read: plain pymongo instead
-        return None
-    if any(col not in df.columns or df[col].isna().any() for col in required):
-        return None
-    from bson import ObjectId
-
-    def value(v: Any) -> Any:
-        return ObjectId(v) if isinstance(v, (bytes, bytearray)) and len(v) == 12 else v
-
-    return [{k: value(v) for k, v in row.items() if v is not None and v == v}
-            for row in df.to_dict("records")]
-
-
-def id_kind(value: Any) -> str:
-    """``uuid7`` / ``uuid`` / ``string`` / ``ObjectId`` / a type name."""
-    if isinstance(value, str):
-        if _UUID7.match(value):
-            return "uuid7"
-        return "uuid" if len(value) == 36 and value.count("-") == 4 else "string"
-    return type(value).__name__
-
-
-def _uuid7_ms(value: Any) -> float:
-    if isinstance(value, str) and _UUID7.match(value):
-        return float(int(value[:8] + value[9:13], 16))
-    return float("nan")
 
 
 def _ms_to_utc(ms: list[float]) -> pd.Series:
@@ -206,79 +103,16 @@ def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field:
     reveal = _reveal(reveal)
     docs = None
     if arrow is not False:
-        docs = _arrow_records(db, collection, ["_id", user_field], 0 if arrow else 50_000)
+        docs = arrow_records(db, collection, ["_id", user_field], 0 if arrow else 50_000)
     if docs is None:
         docs = read_collection(db, collection, progress=progress, desc=f"reading {collection}")
-    users: dict[Any, Any] | None = None
-    if users_collection:
-        users = {}
-        for u in read_collection(db, users_collection, progress=progress, desc=f"reading {users_collection}"):
-            try:
-                users[u.get("_id")] = u.get(username_field)
-            except TypeError:  # an unhashable _id
-                continue
+    users = read_usernames(db, users_collection, username_field, progress) if users_collection else None
     n = len(docs)
-    ids: list[Any] = []
-    user_ids: list[Any] = []
-    extra_keys: dict[str, None] = {}
-    with progress_bar(n, f"tabulating {collection}", progress if n > CHUNK else False) as bar:
-        for chunk in _chunks(docs):
-            ids.extend(d.get("_id") for d in chunk)
-            user_ids.extend(d.get(user_field) for d in chunk)
-            for d in chunk:
-                if len(d) > 2 or user_field not in d:
-                    extra_keys.update(dict.fromkeys(d))
-            bar.update(len(chunk))
-    extra_keys.pop("_id", None)
-    extra_keys.pop(user_field, None)
-    extra = {k: [d.get(k) for d in docs] for k in extra_keys}
-    # One pass per column, plain Python on lists: pandas' string methods are no faster without pyarrow.
-    match = _UUID7.match
-    id_types: list[str] = []
-    created_ms: list[float] = []
-    shown: list[Any] = []
-    nan = float("nan")
-    for x in ids:
-        if type(x) is str:
-            if len(x) == 36 and match(x):
-                id_types.append("uuid7")
-                created_ms.append(float(int(x[:8] + x[9:13], 16)))
-            else:
-                id_types.append(id_kind(x))
-                created_ms.append(nan)
-            shown.append(x if reveal else (f"{x[:8]}…{x[-4:]}" if len(x) > 8 else mask_id(x, False)))
-        else:
-            id_types.append(id_kind(x))
-            created_ms.append(nan)
-            shown.append(None if x is None else mask_id(str(x), reveal))
-    kinds: dict[Any, str] = {}
-    counts: dict[Any, int] = {}
-    user_types: list[str] = []
-    for u in user_ids:
-        try:
-            counts[u] = counts.get(u, 0) + 1
-            kind = kinds.get(u)
-            if kind is None:
-                kind = kinds[u] = "missing" if u is None else id_kind(u)
-        except TypeError:  # an unhashable user value (a sub-document)
-            kind = id_kind(u)
-        user_types.append(kind)
-    user_counts: list[int] = []
-    for u in user_ids:
-        try:
-            user_counts.append(counts[u])
-        except (TypeError, KeyError):
-            user_counts.append(1)
+    ids, user_ids, extra = _session_columns(docs, user_field, f"tabulating {collection}", progress)
+    id_types, created_ms, shown = _id_columns(ids, reveal)
+    user_types, user_counts = _user_id_columns(user_ids)
     if users is not None:
-        exists = []
-        names = []
-        for u in user_ids:
-            try:
-                name = users.get(u, _ABSENT)
-            except TypeError:
-                name = _ABSENT
-            exists.append(name is not _ABSENT)
-            names.append(None if name is _ABSENT else name)
+        exists, names = _user_join(user_ids, users)
         exists_s = pd.Series(exists, dtype="boolean")
     else:
         names = [None] * n
@@ -306,6 +140,87 @@ def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field:
     return df
 
 
+# One pass per column, plain Python on lists: pandas' string methods are no faster without pyarrow.
+def _session_columns(docs: list[dict], user_field: str, desc: str,
+                     progress: bool | None) -> tuple[list[Any], list[Any], dict[str, list[Any]]]:
+    """The session ids, their users, and every other field (one list per field)."""
+    n = len(docs)
+    ids: list[Any] = []
+    user_ids: list[Any] = []
+    extra_keys: dict[str, None] = {}
+    with progress_bar(n, desc, progress if n > CHUNK else False) as bar:
+        for chunk in chunks(docs):
+            ids.extend(d.get("_id") for d in chunk)
+            user_ids.extend(d.get(user_field) for d in chunk)
+            for d in chunk:
+                if len(d) > 2 or user_field not in d:
+                    extra_keys.update(dict.fromkeys(d))
+            bar.update(len(chunk))
+    extra_keys.pop("_id", None)
+    extra_keys.pop(user_field, None)
+    return ids, user_ids, {k: [d.get(k) for d in docs] for k in extra_keys}
+
+
+def _id_columns(ids: list[Any], reveal: bool) -> tuple[list[str], list[float], list[Any]]:
+    """Per session id: its kind, its UUIDv7 time in ms (NaN for other ids), and how it is shown."""
+    match = UUID7_RE.match
+    id_types: list[str] = []
+    created_ms: list[float] = []
+    shown: list[Any] = []
+    nan = float("nan")
+    for x in ids:
+        if type(x) is str:
+            if len(x) == 36 and match(x):
+                id_types.append("uuid7")
+                created_ms.append(float(int(x[:8] + x[9:13], 16)))
+            else:
+                id_types.append(id_kind(x))
+                created_ms.append(nan)
+            shown.append(x if reveal else (f"{x[:8]}…{x[-4:]}" if len(x) > 8 else mask_id(x, False)))
+        else:
+            id_types.append(id_kind(x))
+            created_ms.append(nan)
+            shown.append(None if x is None else mask_id(str(x), reveal))
+    return id_types, created_ms, shown
+
+
+def _user_id_columns(user_ids: list[Any]) -> tuple[list[str], list[int]]:
+    """Per session: the kind of its user id, and how many sessions that user holds."""
+    kinds: dict[Any, str] = {}
+    counts: dict[Any, int] = {}
+    user_types: list[str] = []
+    for u in user_ids:
+        try:
+            counts[u] = counts.get(u, 0) + 1
+            kind = kinds.get(u)
+            if kind is None:
+                kind = kinds[u] = "missing" if u is None else id_kind(u)
+        except TypeError:  # an unhashable user value (a sub-document)
+            kind = id_kind(u)
+        user_types.append(kind)
+    user_counts: list[int] = []
+    for u in user_ids:
+        try:
+            user_counts.append(counts[u])
+        except (TypeError, KeyError):
+            user_counts.append(1)
+    return user_types, user_counts
+
+
+def _user_join(user_ids: list[Any], users: dict[Any, Any]) -> tuple[list[bool], list[Any]]:
+    """Per session: whether its user exists, and the user's name."""
+    exists = []
+    names = []
+    for u in user_ids:
+        try:
+            name = users.get(u, _ABSENT)
+        except TypeError:
+            name = _ABSENT
+        exists.append(name is not _ABSENT)
+        names.append(None if name is _ABSENT else name)
+    return exists, names
+
+
 # -- requests -----------------------------------------------------------------------------------------
 def _created(doc: dict, time_field: str) -> Any:
     value = doc.get(time_field)
@@ -316,7 +231,7 @@ def _created(doc: dict, time_field: str) -> Any:
             return pd.Timestamp(value)
         except ValueError:
             pass
-    ms = _uuid7_ms(doc.get("_id"))
+    ms = uuid7_ms(doc.get("_id"))
     return pd.Timestamp(ms, unit="ms", tz="UTC") if ms == ms else pd.NaT
 
 
@@ -551,5 +466,5 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
 
 __all__ = [
     "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
-    "read_collection", "id_kind", "mask_doc",
+    "mask_doc",
 ]

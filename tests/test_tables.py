@@ -9,11 +9,11 @@ import pytest
 from bson import ObjectId
 
 from sessioning import connect, console, make_app, reveal_secrets
+from sessioning.db.read import id_kind
 from sessioning.ids import freshID
 from sessioning.record import Run
 from sessioning.tables import (
     evaluations_table,
-    id_kind,
     requests_table,
     sessions_table,
     step_diff,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sessioning import console, make_app
-from sessioning.widgets import FlowStepper, LoginPanel, SyncPicker
+from sessioning.gen2025.widgets import LoginPanel, SyncPicker
+from sessioning.widgets import FlowStepper
 
 
 @pytest.fixture

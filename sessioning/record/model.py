@@ -1,0 +1,273 @@
+"""The recorded-flow data model: one action (:class:`ActionEntry`), one sync tried
+(:class:`Evaluation`), one flow (:class:`FlowLog`), each with its exported form."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .values import pattern_text, snapshot
+
+
+# -- one action --------------------------------------------------------------------------------------
+@dataclass(slots=True, eq=False)
+class ActionEntry:
+    """One invocation of one action, as recorded: what ran, why, with what, and what it wrote.
+
+    ``status`` is ``running`` until the action returns, then ``ok`` or ``error`` (it returned
+    ``{error}``), or ``exception`` (it threw). ``sync``/``trigger``/``depth`` say why it ran: the
+    sync whose ``then`` called it, the id of the action that triggered that sync, and how deep in the
+    causal tree (0 = an outside call). ``called_from`` names the sync whose ``where`` called it.
+    """
+
+    seq: int
+    id: str
+    flow: str
+    concept: str
+    action: str
+    input: dict[str, Any]
+    output: Any = None
+    status: str = "running"
+    error: str | None = None
+    error_type: str | None = None
+    sync: str | None = None
+    trigger: str | None = None
+    depth: int = 0
+    started: float | None = None
+    duration_ms: float | None = None
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    called_from: str | None = None
+    error_details: dict[str, Any] | None = None  # pymongo's keyPattern / keyValue of an E11000
+    extra: dict[str, Any] | None = None  # keys of a loaded export that this version does not know
+
+    #: The keys every exported entry has, in the export's order (the JSON format must not change).
+    KEYS = ("seq", "id", "flow", "concept", "action", "input", "output", "status", "error", "error_type",
+            "sync", "trigger", "depth", "started", "duration_ms", "writes")
+    OPTIONAL = ("called_from", "error_details")
+
+    @property
+    def label(self) -> str:
+        """``Concept.action``, as TRACE lines and sync patterns name it."""
+        return f"{self.concept}.{self.action}"
+
+    @property
+    def is_request(self) -> bool:
+        """A ``Requesting.request``: the start of an HTTP request's flow."""
+        return self.action == "request" and self.concept == "Requesting"
+
+    @property
+    def is_respond(self) -> bool:
+        """A ``Requesting.respond``: an answer to a request."""
+        return self.action == "respond" and self.concept == "Requesting"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The exported form (the 16 keys, then ``called_from``/``error_details`` when set)."""
+        d = {key: getattr(self, key) for key in self.KEYS}
+        for key in self.OPTIONAL:
+            value = getattr(self, key)
+            if value is not None:
+                d[key] = value
+        if self.extra:
+            d.update(self.extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ActionEntry:
+        """An entry from its exported form (old exports included; unknown keys are kept)."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        values = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        for key in ("seq", "id", "flow", "concept", "action"):
+            values.setdefault(key, None)
+        values.setdefault("input", {})
+        values["writes"] = values.get("writes") or []
+        return cls(**values, extra=extra or None)
+
+    # A read-only mapping view, so code written for the exported dicts keeps working.
+    def __getitem__(self, key: str) -> Any:
+        if key in self.KEYS or (key in self.OPTIONAL and getattr(self, key) is not None):
+            return getattr(self, key)
+        if self.extra and key in self.extra:
+            return self.extra[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+# -- one sync tried ----------------------------------------------------------------------------------
+class Evaluation:
+    """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
+
+    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "_frames_when", "where",
+                 "_frames_where", "fired", "then", "error", "error_type", "error_facts")
+    FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
+              "frames_where", "fired", "then", "error", "error_type", "error_facts")
+
+    def __init__(self, seq: int, flow: str, trigger: str, trigger_action: str, sync: str) -> None:
+        self.seq = seq
+        self.flow = flow
+        self.trigger = trigger
+        self.trigger_action = trigger_action
+        self.sync = sync
+        self.when: list[dict[str, Any]] = []
+        self._frames_when: list | None = None  # raw frames, converted when read (recording stays cheap)
+        self.where: list[dict[str, Any]] | None = None
+        self._frames_where: list | None = None
+        self.fired = 0
+        self.then: list[dict[str, Any]] = []
+        self.error: str | None = None
+        self.error_type: str | None = None
+        self.error_facts: dict[str, Any] | None = None  # code, explanation, fix, variable, … of an engine error
+
+    @property
+    def matched(self) -> bool:
+        return bool(self._frames_when)
+
+    @property
+    def frames_when(self) -> list[dict[str, Any]] | None:
+        """The frames after ``when`` (at most 20), as name → value dicts."""
+        return snapshot(self._frames_when)
+
+    @frames_when.setter
+    def frames_when(self, frames: list | None) -> None:
+        self._frames_when = frames
+
+    @property
+    def frames_where(self) -> list[dict[str, Any]] | None:
+        """The frames ``where`` returned (at most 20), as name → value dicts; ``None`` without ``where``."""
+        return snapshot(self._frames_where)
+
+    @frames_where.setter
+    def frames_where(self, frames: list | None) -> None:
+        self._frames_where = frames
+
+    # -- questions the tables and the diagnosis ask --------------------------------------------------
+    def first_failure(self) -> dict[str, Any] | None:
+        """Why ``when`` stopped: the failure of the first pattern that matched no record, or ``None``."""
+        for pattern in self.when or ():
+            if pattern.get("failure"):
+                return pattern["failure"]
+        return None
+
+    def emptied_by(self) -> dict[str, Any] | None:
+        """The ``where`` step that took the frames from some to none, or ``None``."""
+        for step in self.where or ():
+            if (step.get("frames_in") or 0) > 0 and step.get("frames_out") == 0:
+                return step
+        return None
+
+    def n_frames(self, which: str) -> int | None:
+        """How many frames there were after ``when`` / ``where`` (``None``: not reached), without
+        building the snapshots (which keep at most 20 frames)."""
+        raw = self._frames_when if which == "when" else self._frames_where
+        return None if raw is None else len(raw)
+
+    # -- called by Frames while ``where`` runs ---------------------------------------------------
+    def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,  # noqa: A002
+                   rows: list, unbound: dict[str, int], error: str | None = None) -> None:
+        """Record one ``frames.query`` of ``where``: frames in and out, sample rows, unbound outputs."""
+        step = {
+            "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
+            "frames_in": len(before), "frames_out": len(after),
+            "rows_sample": rows, "unbound": unbound,
+        }
+        if error is not None:
+            step["error"] = error  # this query threw (Binding: … not found, not iterable)
+        self._steps().append(step)
+
+    def simple_step(self, kind: str, name: str, before: list, after: list) -> None:
+        """Record one ``filter``/``map``/``flatMap``/``collectAs`` of ``where``."""
+        self._steps().append({"step": kind, "name": name, "frames_in": len(before), "frames_out": len(after)})
+
+    def _steps(self) -> list:
+        if self.where is None:
+            self.where = []
+        return self.where
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {name: getattr(self, name) for name in self.FIELDS}
+        d["matched"] = self.matched
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evaluation:
+        ev = cls(data["seq"], data["flow"], data["trigger"], data["trigger_action"], data["sync"])
+        for key in cls.FIELDS:
+            if key in data:
+                setattr(ev, key, data[key])
+        return ev
+
+
+# -- one flow ----------------------------------------------------------------------------------------
+class FlowLog:
+    """One flow: every action that ran in it, in order, and every sync tried on the way."""
+
+    __slots__ = ("flow", "actions", "evaluations", "request", "_path", "started", "response", "outcome")
+
+    def __init__(self, flow: str) -> None:
+        self.flow = flow
+        self.actions: list[ActionEntry] = []
+        self.evaluations: list[Evaluation] = []
+        self.request: str | None = None  # set by the HTTP front, for flows it started
+        self._path: str | None = None
+        self.started = dt.datetime.now(dt.UTC).isoformat()
+        self.response: dict[str, Any] | None = None  # status/body/error, for engine.request flows
+        self.outcome: str | None = None
+
+    @property
+    def root(self) -> ActionEntry | None:
+        """The outside call that started this flow (depth 0), or ``None`` for an empty flow."""
+        first = self.actions[0] if self.actions else None
+        return first if first is not None and not first.depth else None
+
+    def _request_action(self, part: str) -> ActionEntry | None:
+        for a in self.actions:
+            if a.is_request and isinstance(getattr(a, part), dict):
+                return a
+        return None
+
+    @property
+    def request_id(self) -> str | None:
+        """The request this flow answers: as the HTTP front recorded it, else the output of its
+        ``Requesting.request``; ``None`` for a flow that is not a request."""
+        if self.request:
+            return self.request
+        a = self._request_action("output")
+        return a.output.get("request") if a is not None else None
+
+    @property
+    def path(self) -> str | None:
+        """The request's path (after the base URL): as recorded, else the ``Requesting.request`` input."""
+        if self._path:
+            return self._path
+        a = self._request_action("input")
+        return a.input.get("path") if a is not None else None
+
+    @path.setter
+    def path(self, value: str | None) -> None:
+        self._path = value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow, "request": self.request, "path": self._path, "started": self.started,
+            "response": self.response, "outcome": self.outcome,
+            "actions": [a.to_dict() for a in self.actions], "evaluations": [e.to_dict() for e in self.evaluations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FlowLog:
+        log = cls(data["flow"])
+        log.request, log._path = data.get("request"), data.get("path")
+        log.started, log.response, log.outcome = data.get("started"), data.get("response"), data.get("outcome")
+        log.actions = [ActionEntry.from_dict(a) for a in data.get("actions") or ()]
+        log.evaluations = [Evaluation.from_dict(e) for e in data.get("evaluations", [])]
+        return log
+
+
+__all__ = ["ActionEntry", "Evaluation", "FlowLog"]

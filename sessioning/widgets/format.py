@@ -1,0 +1,41 @@
+"""What the kit's widgets share: short value texts (secrets masked), compact HTML tables, styles."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from sessioning.masking import mask_secrets, mask_value
+
+MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
+PANE = "line-height: 1.45; font-size: 13px; margin-bottom: 8px;"
+TABLE = "border-collapse: collapse; margin: 2px 0 6px 0;"
+TD = "padding: 1px 10px 1px 0; vertical-align: top;"
+
+
+def short(value: Any, limit: int = 90) -> str:
+    text = repr(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def flat(d: Any) -> str:
+    """``{k: v}`` as ``k: v, …`` with secrets masked."""
+    if not isinstance(d, dict):
+        return "undefined" if d is None else short(mask_secrets(d))
+    if not d:
+        return "{}"
+    return "{ " + ", ".join(f"{k}: {short(mask_value(k, v), 60)}" for k, v in d.items()) + " }"
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a compact HTML table (the widget's HTML does not get JupyterLab's table styles)."""
+    e = html.escape
+    head = "".join(f"<th style='{TD} text-align: left; border-bottom: 1px solid #ccc'>{e(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td style='{TD} {MONO}'>{e('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table style='{TABLE}'><tr>{head}</tr>{body}</table>"
+
+
+__all__ = ["MONO", "PANE", "TABLE", "TD", "flat", "html_table", "short"]
