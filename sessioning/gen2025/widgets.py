@@ -17,8 +17,7 @@ import pandas as pd
 from sessioning import console
 from sessioning.db.embedded import all_documents
 from sessioning.masking import mask_id
-from sessioning.widgets.format import MONO, flat, html_table
-from sessioning.widgets.stepper import FlowStepper
+from sessioning.record.show import MONO, flat, html_table
 
 from .app import App, make_app
 from .auth_syncs import VARIANTS
@@ -38,12 +37,13 @@ def _sessions_frame(db: Any) -> pd.DataFrame:
 class LoginPanel(w.HBox):
     """Register, log in, ask ``/me`` and log out through the engine, with the sessions table beside.
 
-    ``LoginPanel(app, stepper=None)``: each button sends a request (``register()``, ``login()``,
+    ``LoginPanel(app, stepper=None)`` (``stepper``: a :class:`~sessioning.widgets.FlowStepper` to
+    refresh after each request): each button sends a request (``register()``, ``login()``,
     ``me()``, ``logout()`` do the same from code and return the :class:`Response`). ``session``
     holds the session of the last successful log-in; set it yourself to try another one.
     """
 
-    def __init__(self, app: App, stepper: FlowStepper | None = None, username: str = "alice",
+    def __init__(self, app: App, stepper: Any = None, username: str = "alice",
                  password: str = "correct horse") -> None:
         self.app = app
         self.stepper = stepper

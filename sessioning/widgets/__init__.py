@@ -1,7 +1,6 @@
 """Widgets for stepping through concept flows in Jupyter (ipywidgets 8).
 
 * :class:`FlowStepper` (:mod:`.stepper`) — step through any recorded run, action by action;
-* :mod:`.format` — the short texts and HTML tables the widgets share.
 
 The 2025 app's own widgets (``LoginPanel``, ``SyncPicker``) live in
 :mod:`sessioning.gen2025.widgets`; all three are also ``sessioning.FlowStepper`` etc.

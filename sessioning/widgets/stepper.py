@@ -20,8 +20,7 @@ import ipywidgets as w
 
 from sessioning.masking import mask_value
 from sessioning.record import Run, plain
-
-from .format import MONO, PANE, TABLE, TD, flat, short
+from sessioning.record.show import MONO, PANE, TABLE, TD, flat, short
 
 #: A live engine (anything with ``syncs`` and ``request``), or ``None`` for a recorded run.
 LiveEngine = Any

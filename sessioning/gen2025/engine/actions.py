@@ -70,20 +70,8 @@ def actions(*entries: Any) -> list[ActionPattern]:
         if not isinstance(action, InstrumentedAction):
             name = _callable_name(action)
             query = name.removeprefix("bound ").startswith("_") if isinstance(name, str) else False
-            raise NotInstrumented(
-                f"Action {name} is not instrumented.",
-                explanation=(
-                    f"`{getattr(action, 'label', name)}` is a query (its name starts with `_`): queries are not "
-                    "instrumented, so they cannot appear in `when` or `then`."
-                    if query else
-                    f"`{name}` is not an action of a concept passed through `engine.instrument(...)`."
-                ),
-                fix=(
-                    "Call queries in `where`: `frames.query(Concept._query, {input}, {output})`."
-                    if query else "Instrument the concept first: `X = engine.instrument(XConcept(db))`, and use `X.action`."
-                ),
-                action=name,
-            )
+            raise NotInstrumented(f"Action {name} is not instrumented.", action=name,
+                                  label=getattr(action, "label", name) if query else None)
         if not isinstance(inp, dict):
             raise SyncDefinitionError(f"the input pattern of {action.label} must be a dict, not {type(inp).__name__}")
         output = entry[2] if len(entry) == 3 else MISSING

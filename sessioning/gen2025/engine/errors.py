@@ -3,13 +3,15 @@
 ``str(error)`` is the original message followed by an explanation; ``error.original`` is the
 original line alone (what the user's server printed). Each class declares the facts it carries
 (``variable``, ``bound``, ``sources``, ``key`` …) as attributes; :func:`error_facts` gives them as
-plain data for the record. ``code`` is the failure mode (F1 …).
+plain data for the record. ``code`` is the failure mode (F1 …); the *why* and *fix* texts come from
+the catalogue (:mod:`sessioning.failure_modes`, its ``engine`` wordings).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sessioning import failure_modes
 from sessioning.masking import mask_value
 from sessioning.record import plain
 
@@ -118,17 +120,9 @@ class BindingNotFound(EngineError):
         self.variable = variable
         self.bound = describe_bound(frame)
         self.fn, self.key = fn, key
-        name = variable.name
-        super().__init__(
-            f"Binding: {variable!r} not found in frame: {FRAME_TEXT}",
-            explanation=(
-                f"`{fn}` needs `{name}` as input, but this frame has no `{name}`"
-                f" (bound: {', '.join(self.bound) or 'nothing'}). Usually an earlier query returned"
-                f" rows without that key — e.g. `_getUser` returns [{{error}}] for an unknown session."
-            ),
-            fix=f"Make sure `{name}` is bound before this query: check the previous query's output key, "
-                f"or drop frames whose rows carry `error` before querying.",
-        )
+        bound = ", ".join(self.bound) or failure_modes.phrase("F4.bound-nothing")
+        why, fix = failure_modes.explain("F4", "engine", fn=fn, name=variable.name, bound=bound)
+        super().__init__(f"Binding: {variable!r} not found in frame: {FRAME_TEXT}", why, fix)
 
 
 class MissingActionId(EngineError):
@@ -137,15 +131,8 @@ class MissingActionId(EngineError):
     code = "F5"
 
     def __init__(self, *, sync: str) -> None:
-        super().__init__(
-            "Missing actionId in `then` clause.",
-            explanation="`where` returned frames that do not carry the hidden action ids of the `when` "
-                        "records — frames built from scratch (`new Frames({...})`) instead of extended "
-                        "from the frames it was given.",
-            fix="Build each new frame from an original one: `{...frame, [x]: value}` "
-                "(in Python: `{**frame, x: value}`), and return those.",
-            sync=sync,
-        )
+        why, fix = failure_modes.explain("F5", "engine")
+        super().__init__("Missing actionId in `then` clause.", why, fix, sync=sync)
 
 
 class ActionMissing(EngineError):
@@ -160,9 +147,12 @@ class NotInstrumented(EngineError):
     code = "F7"
     FACTS = ("action",)
 
-    def __init__(self, original: str, explanation: str, fix: str, *, action: str) -> None:
+    def __init__(self, original: str, *, action: str, label: str | None = None) -> None:
         self.action = action
-        super().__init__(original, explanation, fix)
+        # a query (`bound _getUser`: its label is known) or anything that is not an instrumented action
+        why, fix = (failure_modes.explain("F7", "engine-query", label=label) if label is not None
+                    else failure_modes.explain("F7", "engine", name=action))
+        super().__init__(original, why, fix)
 
 
 class WhenMissingOutput(EngineError):
@@ -173,13 +163,8 @@ class WhenMissingOutput(EngineError):
 
     def __init__(self, *, action: str) -> None:
         self.action = action
-        super().__init__(
-            f"When pattern: {FRAME_TEXT} is missing output pattern.",
-            explanation=f"a `when` entry for `{action}` has no third element (output pattern). The engine "
-                        "only notices when a matching record first appears, not at start-up.",
-            fix=f"Write it as `[{action}, {{...}}, {{}}]` (an empty output matches every completion) "
-                "or name the output keys you need.",
-        )
+        why, fix = failure_modes.explain("F8", "engine", action=action)
+        super().__init__(f"When pattern: {FRAME_TEXT} is missing output pattern.", why, fix)
 
 
 class NotIterable(EngineError):
@@ -190,16 +175,14 @@ class NotIterable(EngineError):
 
     def __init__(self, original: str, *, sync: str | None = None, fn: Any = UNSET, value: Any = UNSET) -> None:
         self.fn, self.value = fn, value
-        shown_fn = "the query" if fn is UNSET else fn
-        if original.startswith("functionOutputArray"):
+        if original.startswith("functionOutputArray"):  # a query's result
             got = None if value is UNSET else value
-            explanation = (f"`{shown_fn}` returned {type(got).__name__ if got is not None else 'null'}"
-                           f" ({str(got)[:60]!r}), not a list: queries must return a list of dicts.")
-            fix = f"Return a list from `{shown_fn}`: `[{{...}}]` for one row, `[]` for none."
-        else:
-            explanation = "the `where` function returned nothing (a forgotten `return`), or not a list of frames."
-            fix = "End `where` with `return frames` (the Frames after your queries and filters)."
-        super().__init__(original, explanation=explanation, fix=fix, sync=sync)
+            why, fix = failure_modes.explain(
+                "F9", "engine-query", fn="the query" if fn is UNSET else fn,
+                type=type(got).__name__ if got is not None else "null", value=repr(str(got)[:60]))
+        else:  # what `where` returned
+            why, fix = failure_modes.explain("F9", "engine-where")
+        super().__init__(original, why, fix, sync=sync)
 
 
 class SyncDefinitionError(EngineError):

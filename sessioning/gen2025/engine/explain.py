@@ -1,8 +1,15 @@
-"""Why a variable is unbound: the explanation the course engine's ``Missing binding`` cannot give."""
+"""Why a variable is unbound: the explanation the course engine's ``Missing binding`` cannot give.
+
+This module gathers the facts (where the sync could have bound the variable, what the ``where``
+queries returned) and decides the failure mode; the words come from the catalogue
+(:mod:`sessioning.failure_modes`, the ``engine`` wordings).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sessioning import failure_modes
 
 from .actions import MISSING
 
@@ -20,7 +27,8 @@ def _binders(sync: Any, var: Any) -> list[str]:
     return out
 
 
-def _then_outputs(sync: Any, var: Any, before: int) -> list[tuple[int, str, str]]:
+def _then_outputs(sync: Any, var: Any) -> list[tuple[int, str, str]]:
+    """The ``then`` entries whose output pattern names this variable (which binds nothing)."""
     found = []
     for j, pattern in enumerate(sync.then):
         if pattern.output is MISSING:
@@ -31,91 +39,56 @@ def _then_outputs(sync: Any, var: Any, before: int) -> list[tuple[int, str, str]
     return found
 
 
-def _where_steps(ev: Any, var: Any) -> list[dict]:
-    if ev is None or not ev.where:
+def _where_steps(steps: Any, var: Any) -> list[dict]:
+    """The ``where`` queries whose output pattern names this variable (from the recorded steps)."""
+    if steps is None or not steps.where:
         return []
     name = repr(var)
-    return [step for step in ev.where if step.get("step") == "query" and name in (step.get("output") or {}).values()]
+    return [step for step in steps.where if step.get("step") == "query" and name in (step.get("output") or {}).values()]
 
 
-def explain_missing_binding(sync: Any, index: int, pattern: Any, key: str, var: Any, frame: dict, ev: Any = None) -> dict[str, Any]:
-    """``code``, ``explanation``, ``fix`` and ``sources`` for an unbound ``then`` input."""
+def _explained(code: str, variant: str, sources: list[str], **facts: Any) -> dict[str, Any]:
+    why, fix = failure_modes.explain(code, variant, **facts)
+    return {"code": code, "sources": sources, "explanation": why, "fix": fix}
+
+
+def _from_query(step: dict, name: str, var: Any, action: str, sources: list[str]) -> dict[str, Any]:
+    """F2 (or F3 for ``error``): a ``where`` query returned rows without the variable's key."""
+    out_key = next((k for k, v in (step.get("output") or {}).items() if v == repr(var)), name)
+    rows = step.get("rows_sample") or []
+    row_keys = sorted({k for r in rows if isinstance(r, dict) for k in r})
+    sample_error = next((r.get("error") for r in rows if isinstance(r, dict) and "error" in r), None)
+    error = failure_modes.phrase("rows.error", error=repr(str(sample_error)[:80])) if sample_error else ""
+    had = failure_modes.phrase("rows.had", keys=", ".join(row_keys), error=error) if row_keys else ""
+    facts = {"name": name, "step": step["name"], "out_key": out_key, "had": had}
+    if name == "error":
+        return _explained("F3", "engine", sources, action=action, **facts)
+    return _explained("F2", "engine", sources, **facts)
+
+
+def explain_missing_binding(sync: Any, index: int, pattern: Any, key: str, var: Any, frame: dict,
+                            steps: Any = None) -> dict[str, Any]:
+    """``code``, ``sources``, ``explanation`` and ``fix`` for an unbound ``then`` input.
+
+    ``steps`` is what the sync's ``where`` reported its steps to (the recorded evaluation), if any."""
     name = var.name
     sources = _binders(sync, var)
-    then_outs = _then_outputs(sync, var, index)
-    steps = _where_steps(ev, var)
-    string_key = name in frame  # a hand-built frame with a string key (F6)
-    for step in steps:
+    then_outs = _then_outputs(sync, var)
+    queries = _where_steps(steps, var)
+    for step in queries:
         sources.append(f"`where` query {step['name']} output")
     for j, label, k in then_outs:
         sources.append(f"`then` entry {j} ({label}) output key `{k}` — which binds nothing")
 
-    if then_outs and not steps and not _binders(sync, var):
+    if then_outs and not queries and not _binders(sync, var):
         j, label, k = then_outs[0]
-        return {
-            "code": "F1",
-            "sources": sources,
-            "explanation": (
-                f"`{name}` only appears in the output pattern of `then` entry {j} (`{label}`). A `then` output "
-                f"pattern binds nothing, and every `then` input is resolved before any action runs, so this "
-                f"error is thrown first: `{label}` never ran (nothing was inserted). Restarting the server will not help."
-            ),
-            "fix": (
-                f"Split the sync: one sync runs `{label}`; a second sync whose `when` includes "
-                f"`[{label}, {{}}, {{'{k}': {name}}}]` then calls `{pattern.label}` with `{name}`."
-            ),
-        }
-    if string_key:
-        return {
-            "code": "F6",
-            "sources": sources,
-            "explanation": (
-                f"the frame has `'{name}'` as a string key, but the engine reads only variable (symbol) keys, "
-                f"so `{name}` is unbound. A frame built by hand as `{{...frame, {name}: value}}` sets a string key."
-            ),
-            "fix": f"Use the variable as the key: `{{**frame, {name}: value}}` with `{name}` the sync's parameter "
-                   f"(in TypeScript `[{name}]: value`).",
-        }
-    if steps:
-        step = steps[0]
-        out_key = next((k for k, v in (step.get("output") or {}).items() if v == repr(var)), name)
-        rows = step.get("rows_sample") or []
-        row_keys = sorted({k for r in rows if isinstance(r, dict) for k in r})
-        sample_error = next((r.get("error") for r in rows if isinstance(r, dict) and "error" in r), None)
-        code = "F3" if name == "error" else "F2"
-        explanation = (
-            f"`{step['name']}` returned rows without `{out_key}`"
-            + (f" (they had {', '.join(row_keys)}" + (f": {str(sample_error)[:80]!r}" if sample_error else "") + ")" if row_keys else "")
-            + f", and `frames.query` binds `{name}` only for rows that have the key, so the frame was kept with "
-            f"`{name}` unbound."
-        )
-        if code == "F3":
-            explanation = (f"`error` is bound only on the failure path: on success `{step['name']}` returns rows "
-                           f"without `error`, so a sync that always passes `error` to `{pattern.label}` fails. " + explanation)
-            fix = "Use two syncs (or two frame sets): one responds with the result when it succeeds, one with `error` when it fails."
-        else:
-            fix = (f"Drop frames whose rows are errors before `then` (e.g. `.filter(lambda f: {name} in f)`), add an "
-                   f"error-response sync, or make `{step['name']}` return `{out_key}` as the sync expects.")
-        return {"code": code, "sources": sources, "explanation": explanation, "fix": fix}
+        return _explained("F1", "engine", sources, name=name, entry=j, label=label, out_key=k, action=pattern.label)
+    if name in frame:  # a hand-built frame with a string key (F6)
+        return _explained("F6", "engine", sources, name=name)
+    if queries:
+        return _from_query(queries[0], name, var, pattern.label, sources)
     if name == "error":
-        return {
-            "code": "F3",
-            "sources": sources,
-            "explanation": "`error` is bound on one path only (or nowhere in this sync), so passing it to "
-                           f"`{pattern.label}` fails whenever that path was not taken. `error: undefined` does not help.",
-            "fix": "Respond with `error` from a separate sync whose `when` output pattern is `{error}`.",
-        }
+        return _explained("F3", "engine-nowhere", sources, action=pattern.label)
     if sources:
-        return {
-            "code": "F2",
-            "sources": sources,
-            "explanation": f"`{name}` can be bound by {sources[0]}, but this frame does not have it: the frame was "
-                           "rebuilt or filtered in `where` without keeping it.",
-            "fix": f"Keep `{name}` in the frames `where` returns (extend the frames it was given).",
-        }
-    return {
-        "code": "UNBOUND",
-        "sources": [],
-        "explanation": f"nothing in this sync binds `{name}`: it is not in any `when` pattern or `where` query output.",
-        "fix": f"Bind `{name}` in `when` (an input or output key) or in `where` (a query's output pattern).",
-    }
+        return _explained("F2", "engine-rebuilt", sources, name=name, source=sources[0])
+    return _explained("UNBOUND", "engine", [], name=name)

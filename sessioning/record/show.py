@@ -1,11 +1,13 @@
-"""What the kit's widgets share: short value texts (secrets masked), compact HTML tables, styles."""
+"""How recorded values are shown: short texts with secrets masked, and compact HTML tables.
+
+The widgets of every layer use these (the shared flow stepper and the 2025 app's panels), so they
+live with the record, below both.
+"""
 
 from __future__ import annotations
 
 import html
 from typing import Any
-
-import pandas as pd
 
 from sessioning.masking import mask_secrets, mask_value
 
@@ -16,7 +18,8 @@ TD = "padding: 1px 10px 1px 0; vertical-align: top;"
 
 
 def short(value: Any, limit: int = 90) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    """``repr(value)``, cut to ``limit`` characters with an ellipsis."""
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -29,7 +32,7 @@ def flat(d: Any) -> str:
     return "{ " + ", ".join(f"{k}: {short(mask_value(k, v), 60)}" for k, v in d.items()) + " }"
 
 
-def html_table(df: pd.DataFrame) -> str:
+def html_table(df: Any) -> str:
     """A DataFrame as a compact HTML table (the widget's HTML does not get JupyterLab's table styles)."""
     e = html.escape
     head = "".join(f"<th style='{TD} text-align: left; border-bottom: 1px solid #ccc'>{e(str(c))}</th>" for c in df.columns)
