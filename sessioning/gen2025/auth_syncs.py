@@ -18,11 +18,8 @@ from .engine import actions
 VARIANTS = ("correct", "one_then", "double_logout", "empty_check")
 
 
-def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
-    Requesting, Auth, Sessioning = app.Requesting, app.UserAuthentication, app.Sessioning  # noqa: N806
-
+def _register_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]:  # noqa: N803
+    """Register: request, response, error."""
     def RegisterRequest(request, username, password):  # noqa: N802
         return {
             "when": actions([Requesting.request, {"path": "/register", "username": username, "password": password}, {"request": request}]),
@@ -41,6 +38,11 @@ def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
             "then": actions([Requesting.respond, {"request": request, "error": error}]),
         }
 
+    return {sync.__name__: sync for sync in (RegisterRequest, RegisterResponse, RegisterError)}
+
+
+def _login_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]:  # noqa: N803
+    """Log in: request, session creation and responses (and the seed's one-`then` sync)."""
     def LoginRequest(request, username, password):  # noqa: N802
         return {
             "when": actions([Requesting.request, {"path": "/login", "username": username, "password": password}, {"request": request}]),
@@ -76,6 +78,12 @@ def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
             "then": actions([Sessioning.create, {"user": user}, {"session": session}], [Requesting.respond, {"request": request, "session": session}]),
         }
 
+    return {sync.__name__: sync for sync in (LoginRequest, LoginSuccessCreatesSession, LoginResponseSuccess,
+                                             LoginResponseError, LoginCreatesSessionAndResponds)}
+
+
+def _me_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]:  # noqa: N803
+    """`/me`: the checked request, the invalid-session answer, and the unchecked one (F13)."""
     def MeRequest(request, session, user, username):  # noqa: N802
         return {
             "when": actions([Requesting.request, {"path": "/me", "session": session}, {"request": request}]),
@@ -100,6 +108,11 @@ def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
             "then": actions([Requesting.respond, {"request": request, "status": "authenticated"}]),
         }
 
+    return {sync.__name__: sync for sync in (MeRequest, MeInvalidSession, MeUncheckedRequest)}
+
+
+def _logout_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]:  # noqa: N803
+    """Log out: the plain and the checked request, the invalid-session answer, responses."""
     def LogoutRequest(request, session, user):  # noqa: N802
         return {
             "when": actions([Requesting.request, {"path": "/logout", "session": session}, {"request": request}]),
@@ -134,32 +147,41 @@ def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
             "then": actions([Requesting.respond, {"request": request, "error": error}]),
         }
 
+    return {sync.__name__: sync for sync in (LogoutRequest, LogoutCheckedRequest, LogoutInvalidSession,
+                                             LogoutResponse, LogoutError)}
+
+
+def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
+    """``{name: sync}`` of ``variant`` (one of :data:`VARIANTS`) over the app's three concepts."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
+    concepts = (app.Requesting, app.UserAuthentication, app.Sessioning)
+    register, login, me, logout = (_register_syncs(*concepts), _login_syncs(*concepts), _me_syncs(*concepts),
+                                   _logout_syncs(*concepts))
     syncs: dict[str, Any] = {
-        "auth.RegisterRequest": RegisterRequest,
-        "auth.RegisterResponse": RegisterResponse,
-        "auth.RegisterError": RegisterError,
-        "auth.LoginRequest": LoginRequest,
+        "auth.RegisterRequest": register["RegisterRequest"],
+        "auth.RegisterResponse": register["RegisterResponse"],
+        "auth.RegisterError": register["RegisterError"],
+        "auth.LoginRequest": login["LoginRequest"],
     }
     if variant == "one_then":
-        syncs["auth.LoginCreatesSessionAndResponds"] = LoginCreatesSessionAndResponds
+        syncs["auth.LoginCreatesSessionAndResponds"] = login["LoginCreatesSessionAndResponds"]
     else:
-        syncs["auth.LoginSuccessCreatesSession"] = LoginSuccessCreatesSession
-        syncs["auth.LoginResponseSuccess"] = LoginResponseSuccess
-    syncs["auth.LoginResponseError"] = LoginResponseError
+        syncs["auth.LoginSuccessCreatesSession"] = login["LoginSuccessCreatesSession"]
+        syncs["auth.LoginResponseSuccess"] = login["LoginResponseSuccess"]
+    syncs["auth.LoginResponseError"] = login["LoginResponseError"]
     if variant == "empty_check":
-        syncs["auth.MeUncheckedRequest"] = MeUncheckedRequest
+        syncs["auth.MeUncheckedRequest"] = me["MeUncheckedRequest"]
     else:
-        syncs["auth.MeRequest"] = MeRequest
-        syncs["auth.MeInvalidSession"] = MeInvalidSession
+        syncs["auth.MeRequest"] = me["MeRequest"]
+        syncs["auth.MeInvalidSession"] = me["MeInvalidSession"]
     if variant == "double_logout":
-        syncs["auth.LogoutRequest"] = LogoutRequest
-        syncs["auth.LogoutResponse"] = LogoutResponse
-        syncs["auth.LogoutError"] = LogoutError
+        syncs["auth.LogoutRequest"] = logout["LogoutRequest"]
     else:
         # The invalid-session check goes first: tried after the delete's cascade, its `_getUser`
         # would see the session already gone and answer a second time.
-        syncs["auth.LogoutInvalidSession"] = LogoutInvalidSession
-        syncs["auth.LogoutRequest"] = LogoutCheckedRequest
-        syncs["auth.LogoutResponse"] = LogoutResponse
-        syncs["auth.LogoutError"] = LogoutError
+        syncs["auth.LogoutInvalidSession"] = logout["LogoutInvalidSession"]
+        syncs["auth.LogoutRequest"] = logout["LogoutCheckedRequest"]
+    syncs["auth.LogoutResponse"] = logout["LogoutResponse"]
+    syncs["auth.LogoutError"] = logout["LogoutError"]
     return syncs

@@ -47,7 +47,7 @@ def _where_steps(steps: Any, var: Any) -> list[dict]:
     return [step for step in steps.where if step.get("step") == "query" and name in (step.get("output") or {}).values()]
 
 
-def _explained(code: str, variant: str, sources: list[str], **facts: Any) -> dict[str, Any]:
+def _explained(variant: str, sources: list[str], *, code: str, **facts: Any) -> dict[str, Any]:
     why, fix = failure_modes.explain(code, variant, **facts)
     return {"code": code, "sources": sources, "explanation": why, "fix": fix}
 
@@ -62,8 +62,8 @@ def _from_query(step: dict, name: str, var: Any, action: str, sources: list[str]
     had = failure_modes.phrase("rows.had", keys=", ".join(row_keys), error=error) if row_keys else ""
     facts = {"name": name, "step": step["name"], "out_key": out_key, "had": had}
     if name == "error":
-        return _explained("F3", "engine", sources, action=action, **facts)
-    return _explained("F2", "engine", sources, **facts)
+        return _explained("engine", code="F3", sources=sources, action=action, **facts)
+    return _explained("engine", code="F2", sources=sources, **facts)
 
 
 def explain_missing_binding(sync: Any, index: int, pattern: Any, key: str, var: Any, frame: dict,
@@ -82,13 +82,14 @@ def explain_missing_binding(sync: Any, index: int, pattern: Any, key: str, var: 
 
     if then_outs and not queries and not _binders(sync, var):
         j, label, k = then_outs[0]
-        return _explained("F1", "engine", sources, name=name, entry=j, label=label, out_key=k, action=pattern.label)
+        return _explained("engine", code="F1", sources=sources, name=name, entry=j, label=label, out_key=k,
+                          action=pattern.label)
     if name in frame:  # a hand-built frame with a string key (F6)
-        return _explained("F6", "engine", sources, name=name)
+        return _explained("engine", code="F6", sources=sources, name=name)
     if queries:
         return _from_query(queries[0], name, var, pattern.label, sources)
     if name == "error":
-        return _explained("F3", "engine-nowhere", sources, action=pattern.label)
+        return _explained("engine-nowhere", code="F3", sources=sources, action=pattern.label)
     if sources:
-        return _explained("F2", "engine-rebuilt", sources, name=name, source=sources[0])
-    return _explained("UNBOUND", "engine", [], name=name)
+        return _explained("engine-rebuilt", code="F2", sources=sources, name=name, source=sources[0])
+    return _explained("engine", code="UNBOUND", sources=[], name=name)

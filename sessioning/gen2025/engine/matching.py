@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sessioning import failure_modes
 from sessioning.masking import is_secret_key, mask_value
 
 from .actions import MISSING, RUNNING, ActionPattern, ActionRecord
@@ -164,15 +165,15 @@ def _bound_failure(side: str, key: str, var: Var, have: Any, bound: Any) -> Fail
 
 def _literal_failure(side: str, key: str, want: Any, have: Any, label: str) -> Failure:
     hint = ""
-    if isinstance(want, str) and isinstance(have, str):
+    if isinstance(want, str) and isinstance(have, str):  # a near miss of a path (F10): say which
         if have.startswith("/api/") and not want.startswith("/api/"):
-            hint = " (the request path never includes the /api prefix)"
+            hint = failure_modes.phrase("F10.hint-api-never")
         elif want.startswith("/api/"):
-            hint = " (drop the /api prefix: the engine sees the path after the base URL)"
+            hint = failure_modes.phrase("F10.hint-api-drop")
         elif want.lower() == have.lower():
-            hint = " (case differs)"
+            hint = failure_modes.phrase("F10.hint-case")
         elif want.rstrip("/") == have.rstrip("/"):
-            hint = " (trailing slash differs)"
+            hint = failure_modes.phrase("F10.hint-slash")
     reason = "literal_mismatch" if not isinstance(want, _OBJECTS) else "literal_object"
     if reason == "literal_object":
         hint = " (objects and arrays compare by identity, so a literal object never matches)"
