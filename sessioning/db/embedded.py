@@ -36,13 +36,14 @@ import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
 from bson import BSON, ObjectId
+from bson.errors import InvalidDocument
 from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
 from packaging import version
 
 from .valueindex import SCALARS as _SCALARS
-from .valueindex import index_of, patch_store
+from .valueindex import index_of, patch_store, put_document
 
 #: What mongomock asks pymongo on every insert and ``$set`` (it re-parses the version each time).
 _CHECK_KEYS = helpers.PYMONGO_VERSION < version.parse("3.6")
@@ -114,8 +115,23 @@ def _validate(data: Mapping) -> None:
     if not all(isinstance(k, str) for k in data):
         raise ValueError("Document keys must be strings")
     if not _CHECK_KEYS:
-        _mcoll._validate_data_fields(data)
+        _no_null_in_names(data)
+        for key in data:
+            if key.startswith("$"):
+                raise InvalidDocument(f'Top-level field names cannot start with the "$" sign (found: {key})')
     BSON.encode(data, check_keys=_CHECK_KEYS)
+
+
+def _no_null_in_names(data: Mapping) -> None:
+    """mongomock's ``_recursive_key_check_null_character``, with a type test before the ABC one."""
+    for key, value in data.items():
+        if "\0" in key:
+            raise InvalidDocument(f"Field names cannot contain the null character (found: {key})")
+        if type(value) is dict or (type(value) not in _LEAVES and isinstance(value, Mapping)):
+            _no_null_in_names(value)
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None), list})
 
 
 def _id_only(filter: Any) -> Any:
@@ -216,7 +232,7 @@ class FastCollection(_mcoll.Collection):
         if key in store._documents:
             raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
         stored = _stored(data)
-        store[key] = stored
+        put_document(store, key, stored)
         try:
             self._ensure_uniques(stored)
         except DuplicateKeyError:
@@ -257,12 +273,12 @@ class FastCollection(_mcoll.Collection):
             if name not in old or not (old[name] is value or old[name] == value):
                 changed = True
             new[name] = value
-        store[key] = new  # through the store: the value index follows
+        put_document(store, key, new)  # the value index follows
         if changed:
             try:
                 self._ensure_uniques(new)
             except DuplicateKeyError:
-                store[key] = old  # rollback, as mongomock does
+                put_document(store, key, old)  # rollback, as mongomock does
                 raise
         return self._update_result(1, int(changed))
 

@@ -108,3 +108,22 @@ def patch_store() -> None:
 
     store_cls.__setitem__, store_cls.__delitem__, store_cls.drop = setitem, delitem, drop
     store_cls._kit_patched = True
+
+
+def put_document(store: Any, key: Any, doc: dict) -> None:
+    """``store[key] = doc`` as the patched store does it (writer lock, index kept in step), without
+    mongomock's context-manager layers: the direct write paths' one store write."""
+    lock = store._rwlock
+    lock._writer_acquire()
+    try:
+        index = store.__dict__.get("_kit_index")
+        if index is not None:
+            old = store._documents.get(key)
+            if old is not None:
+                index.remove(key, old)
+        store._documents[key] = doc
+        if index is not None:
+            index.add(key, doc)
+    finally:
+        lock._writer_release()
+

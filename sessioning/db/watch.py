@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import mongomock
@@ -102,14 +101,20 @@ def _is_database(obj: Any) -> bool:
     return isinstance(obj, _DATABASE_TYPES)
 
 
-@contextlib.contextmanager
-def recording_writes(sink: WriteSink | None) -> Iterator[None]:
-    """Report every write made in this context (thread / task) to ``sink``."""
-    token = _sink.set(sink)
-    try:
-        yield
-    finally:
-        _sink.reset(token)
+class recording_writes:  # noqa: N801 - used like the function it was
+    """``with recording_writes(sink):`` reports every write made in this context (thread / task) to
+    ``sink``. A class rather than a generator context manager: the engine opens one per action."""
+
+    __slots__ = ("_new", "_token")
+
+    def __init__(self, sink: WriteSink | None) -> None:
+        self._new = sink
+
+    def __enter__(self) -> None:
+        self._token = _sink.set(self._new)
+
+    def __exit__(self, *exc: object) -> None:
+        _sink.reset(self._token)
 
 
 class _Wrapper:
