@@ -1,0 +1,275 @@
+"""Sync rules that need the whole app: concepts, the app's engine, its routes.
+
+Each rule is ``rule(sync, app) -> Iterable[Finding]`` like the rules of the sync-file checks;
+``app.extra["model"]`` holds the :class:`~.app_model.AppModel` (when the syncs were read from
+an app directory). Without a model these rules say nothing. The ``model_*`` helpers are what
+the older rules ask before accusing a sync: what a method really returns, how the app's
+engine really matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sessioning.findings import Finding
+from sessioning.gen2025.readers.app_model import AppModel
+from sessioning.gen2025.readers.concepts import EMPTY_LIST, LIST, OBJECT, RAW_DOCS, Method
+from sessioning.gen2025.readers.routes import PathAnswers, answers_by_path, request_path
+
+__all__ = ["APP_RULES", "model_of", "method_of", "empty_output_matches_all", "queries_instrumented",
+           "session_check_verdict", "can_fail", "returns_together"]
+
+
+def _finding(sd: Any, code: str, severity: str, line: int, why: str, fix: str, evidence: str | None = None,
+             **extra: Any) -> Finding:
+    return Finding(code=code, severity=severity, explanation=why, fix=fix, sync=sd.name, source="syncs",
+                   file=sd.file, line=line, evidence=evidence, extra={"qualified": sd.qualified, **extra})
+
+
+# ---------------------------------------------------------------- what the model says
+
+
+def model_of(app: Any) -> AppModel | None:
+    """The app model the syncs were read with, if any."""
+    extra = getattr(app, "extra", None) or {}
+    m = extra.get("model")
+    return m if isinstance(m, AppModel) else None
+
+
+def method_of(app: Any, action: str) -> Method | None:
+    """The concept method behind ``Concept.method`` (None when unknown)."""
+    m = model_of(app)
+    if m is None or "." not in action:
+        return None
+    concept, name = action.split(".", 1)
+    return m.concepts.get(concept, name)
+
+
+def empty_output_matches_all(app: Any) -> bool:
+    """Does `{}` match every completion (the template), or did the app patch it to empty outputs only?"""
+    m = model_of(app)
+    return True if m is None else bool(m.engine["empty_output_matches_all"])
+
+
+def queries_instrumented(app: Any) -> bool:
+    """Did the app's engine patch ``instrumentConcept`` to instrument ``_`` methods too?"""
+    m = model_of(app)
+    return False if m is None else bool(m.engine["queries_instrumented"])
+
+
+def session_check_verdict(app: Any, action: str) -> str:
+    """How a session query answers an unknown session: ``keeps`` (``[{error}]``: the frame survives),
+    ``drops`` (``[]``, or it throws: the check works), ``unknown``."""
+    meth = method_of(app, action)
+    if meth is None or not meth.known:
+        return "unknown"
+    styles = meth.error_styles()
+    if "list_error" in styles or "object_error" in styles:
+        return "keeps"
+    return "drops" if styles & {"empty", "throws"} else "unknown"
+
+
+def can_fail(app: Any, action: str) -> bool | None:
+    """Can the action complete with ``{error}``? None when its code could not be read."""
+    meth = method_of(app, action)
+    if meth is None:
+        return None
+    if meth.has_error_return():
+        return True
+    return False if meth.known else None
+
+
+def returns_together(app: Any, action: str, keys: set[str]) -> bool:
+    """Does one return of the action carry all of ``keys`` (e.g. ``{ error, statusCode }``)?"""
+    meth = method_of(app, action)
+    return meth is not None and any(s.keys is not None and keys <= s.keys for s in meth.shapes)
+
+
+# ---------------------------------------------------------------- paths
+
+
+def _paths(app: Any) -> tuple[dict[str, PathAnswers], tuple[Any, ...]]:
+    cached = app.extra.get("_paths") if hasattr(app, "extra") else None
+    if cached is None:
+        cached = answers_by_path([d for d in app.syncs if d.registered])
+        app.extra["_paths"] = cached
+    return cached
+
+
+def path_without_slash(sd: Any, app: Any) -> Iterator[Finding]:
+    """PATH-SLASH: Requesting's path always starts with ``/``, so ``"auth/login"`` never matches."""
+    path, _ = request_path(sd)
+    if path and not path.startswith("/"):
+        line = next(p.line for p in sd.when if p.action == "Requesting.request")
+        yield _finding(
+            sd, "PATH-SLASH", "error", line,
+            f"`{sd.name}` listens on `path: \"{path}\"`, but the path Requesting gives a sync always starts with "
+            "`/` (it is the URL after the base), so this pattern never matches and the request times out.",
+            f"Write the path with its leading slash: `\"/{path}\"`.")
+
+
+def route_shadowed(sd: Any, app: Any) -> Iterator[Finding]:
+    """F15: a passthrough route is registered before the Requesting catch-all, so it wins."""
+    model = model_of(app)
+    path, _ = request_path(sd)
+    if model is None or not path or not sd.registered:
+        return
+    route = model.routes.shadowing(path)
+    if route is None:
+        return
+    listed = "listed in `inclusions`" if route in model.routes.inclusions else "not listed in `exclusions`"
+    line = next(p.line for p in sd.when if p.action == "Requesting.request")
+    yield _finding(
+        sd, "F15", "error", line,
+        f"`{sd.name}` listens on `{path}`, but `{route}` is also a passthrough route ({listed}); passthrough "
+        "routes are registered before the Requesting catch-all, so the concept method answers directly and this "
+        "sync never fires.",
+        f"Add `\"{route}\"` to `exclusions` in `{model.routes.passthrough_file or 'passthrough.ts'}` "
+        "(and remove it from `inclusions`).")
+
+
+def _generic_answers(generic: tuple[Any, ...], actions: set[str]) -> bool:
+    """A responder without a literal path may answer: it waits for nothing else, or for one of ``actions``."""
+    for g in generic:
+        others = {p.action for p in g.when if p.action != "Requesting.request"}
+        if not others or others & actions:
+            return True
+    return False
+
+
+def path_without_responder(sd: Any, app: Any) -> Iterator[Finding]:
+    """NO-RESPONDER: a path some sync listens on but no sync answers: every request to it times out."""
+    path, _ = request_path(sd)
+    if not path or not sd.registered or model_of(app) is None:
+        return
+    paths, generic = _paths(app)
+    pa = paths.get(path)
+    if pa is None or pa.responders or pa.listeners[0] is not sd:
+        return
+    called = {p.action for d in pa.listeners for p in d.then}
+    if _generic_answers(generic, called):
+        return
+    gaps = app.extra.get("coverage_gaps")
+    unsure = (f" (Not verified: {gaps}; one of those may answer it.)" if gaps else "")
+    line = next(p.line for p in sd.when if p.action == "Requesting.request")
+    names = ", ".join(f"`{d.name}`" for d in pa.listeners[:3])
+    yield _finding(
+        sd, "NO-RESPONDER", "info" if gaps else "error", line,
+        f"`{path}` is handled by {names}, but no sync calls `Requesting.respond` for it: the request's actions run "
+        f"and then nothing answers, so the client waits until the timeout (504).{unsure}",
+        f"Add a response sync: `when` the request for `{path}` and the action it runs complete, `then` "
+        "`Requesting.respond` with the result (and one for `{ error }`).")
+
+
+def _error_answered(pa: PathAnswers, action: str) -> bool:
+    return any(r.kind == "error" and r.waits_for(action) for r in pa.responders)
+
+
+def _silent_action(app: Any, pa: PathAnswers, r: Any, generic: tuple[Any, ...]) -> str | None:
+    """The first action a ``{}``-only responder waits for that can fail with nobody answering it."""
+    for action, _ in r.waits:
+        if can_fail(app, action) is True and not _error_answered(pa, action) and not _generic_answers(
+                generic, {action}):
+            return action
+    return None
+
+
+def error_answered_as_success(sd: Any, app: Any) -> Iterator[Finding]:
+    """SILENT-ERROR: a ``{}`` responder with no ``{error}`` twin answers a failure as a success."""
+    path, _ = request_path(sd)
+    if not path or not sd.registered or model_of(app) is None or not empty_output_matches_all(app):
+        return
+    paths, generic = _paths(app)
+    pa = paths.get(path)
+    if pa is None or any("error" in (p.input or {}) for p in sd.then if p.action == "Requesting.respond"):
+        return  # it passes the error on itself
+    for r in pa.responders:
+        if r.sync is not sd or r.kind != "any":
+            continue
+        action = _silent_action(app, pa, r, generic)
+        if action is None:
+            continue
+        line = next(p.line for p in sd.when if p.action == action)
+        yield _finding(
+            sd, "SILENT-ERROR", "warning", line,
+            f"`{sd.name}` answers `{path}` when `{action}` completes with output pattern `{{}}`, which also "
+            f"matches its `{{ error }}` returns, and no sync answers that error: a failed `{action}` is "
+            "answered as a success and the client never sees the error.",
+            f"Give this `when` entry the success keys `{action}` returns, and add a sync answering "
+            f"`[{action}, {{}}, {{ error }}]` with `error`.")
+
+
+# ---------------------------------------------------------------- concept shapes
+
+
+def action_returning_list(sd: Any, app: Any) -> Iterator[Finding]:
+    """ACTION-ARRAY: an action returning an array has no output keys, so a `when` asking for one never matches."""
+    for p in sd.when:
+        meth = method_of(app, p.action)
+        if meth is None or meth.is_query or not p.output or meth.returns_list() is not True:
+            continue
+        keys = ", ".join(p.output)
+        yield _finding(
+            sd, "ACTION-ARRAY", "error", p.line,
+            f"`{sd.name}` waits for `{p.action}` with output `{{ {keys} }}`, but `{meth.name}` "
+            f"({meth.file}:{meth.line}) returns an array: an action's output is matched by key, and an array has "
+            "no such key, so this `when` never matches.",
+            f"Make `{meth.name}` return an object (`{{ {keys}: … }}`), or make it a query `_{meth.name}` "
+            "called with `frames.query`.")
+
+
+def _query_keys_problem(meth: Method, out_keys: list[str]) -> tuple[str, list[str]] | None:
+    kinds = {s.kind for s in meth.shapes}
+    if kinds and kinds <= {OBJECT} and not any(s.error for s in meth.shapes):
+        return "object", out_keys
+    succ = meth.success_keys()
+    if succ is not None and meth.known:
+        missing = [k for k in out_keys if k not in succ and k != "error"]
+        if missing and any(s.kind == LIST for s in meth.shapes):
+            return "keys", missing
+    if kinds == {RAW_DOCS} or kinds == {RAW_DOCS, EMPTY_LIST}:
+        return "raw", out_keys
+    return None
+
+
+def query_output_mismatch(sd: Any, app: Any) -> Iterator[Finding]:
+    """F2 / F9: a query's output pattern asks for keys its rows never have, or the query is not a list."""
+    for q in sd.where_queries:
+        meth = method_of(app, q.action)
+        if meth is None or not meth.is_query or q.output is None:
+            continue
+        keys = [k for k in q.output if k != "..."]
+        problem = _query_keys_problem(meth, keys) if keys else None
+        if problem is None:
+            continue
+        kind, missing = problem
+        where = f"{meth.file}:{meth.line}"
+        if kind == "object":
+            yield _finding(
+                sd, "F9", "error", q.line,
+                f"`{sd.name}` calls `{q.action}` with `frames.{q.via}`, but `{meth.name}` ({where}) returns a single "
+                "object, not an array: `frames.query` iterates the result and throws "
+                "`functionOutputArray is not iterable`.",
+                f"Make `{meth.name}` return an array of objects (`[{{ … }}]`, `[]` when nothing is found).", q.text)
+        elif kind == "keys":
+            yield _finding(
+                sd, "F2", "error", q.line,
+                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but its rows ({where}) only carry "
+                f"`{', '.join(sorted(meth.success_keys() or [])) or 'nothing'}`: `frames.query` binds a variable only "
+                "for rows that have the key, so it stays unbound and the next step throws `Missing binding`.",
+                f"Use the key the rows have in the output pattern (`{{ {sorted(meth.success_keys() or ['…'])[0]}: … }}`),"
+                f" or change `{meth.name}` to return `{missing[0]}`.", q.text)
+        else:
+            yield _finding(
+                sd, "F2", "info", q.line,
+                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but `{meth.name}` ({where}) returns raw "
+                "database documents; unless the documents have a field with that name the variable stays unbound. "
+                "(The kit cannot see the documents' fields, so this is not verified.)",
+                f"Wrap the rows: `docs.map((d) => ({{ {missing[0]}: d }}))`, or ask for the field the documents "
+                "have.", q.text)
+
+
+#: The rules that need the app model, in the order their findings are produced.
+APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
+             action_returning_list, query_output_mismatch]
