@@ -94,7 +94,8 @@ def _source_line(s: dict[str, Any]) -> str:
         return f"log    {s['source']}: " + ", ".join(bits)
     if s["kind"] == "syncs":
         ver = f", engine {s['engine_version']}" if s.get("engine_version") else ""
-        return f"syncs  {s['source']}: {s['files']} files, {s['syncs']} syncs{ver}"
+        cov = f"\n       {s['coverage']}" if s.get("coverage") else ""
+        return f"syncs  {s['source']}: {s['files']} files, {s['syncs']} syncs{ver}{cov}"
     if s["kind"] == "db":
         return f"db     {s['source']}: {s['findings']} findings"
     rest = ", ".join(f"{k} {v}" for k, v in s.items() if k not in ("kind", "source"))

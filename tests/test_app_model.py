@@ -108,9 +108,10 @@ def test_answers_by_path(shapes):
 
 def test_coverage_names_factories_and_default_exports(shapes):
     _, _, cov, _ = shapes
-    assert cov.missed == 2
-    assert cov.line() == ("21 syncs analysed, 2 not: built by `answerWith` in factory.sync.ts "
-                          "(AnswerWrite, default)")
+    assert cov.missed == 3
+    assert cov.line() == ("23 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
+                          "(AnswerWrite, default); re-exported from `./extra.ts` in registry/index.sync.ts "
+                          "(HealthCheck)")
 
 
 def test_app_dir_of():
@@ -152,3 +153,44 @@ def test_session_check_verdicts(shapes):
     assert session_check_verdict(ctx, "Sessioning._ownerOrError") == "keeps"
     assert session_check_verdict(ctx, "Sessioning._ownerOrThrow") == "drops"
     assert session_check_verdict(ctx, "Sessioning._nope") == "unknown"
+
+
+# ---------------------------------------------------------------- the doctor's checks, with the model
+
+
+def _by_sync(path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in read_syncs(path).findings():
+        out.setdefault(f.sync or f.file, set()).add(f"{f.code}:{f.severity}")
+    return out
+
+
+def test_checks_ask_the_model_on_shapes():
+    got = _by_sync(SHAPES)
+    assert "PingEmptyDrops" not in got and "PingThrows" not in got  # `[]` and a throw make the check work
+    assert got["PingErrorKeeps"] == {"F13:warning"}
+    assert got["PingBadSession"] == {"F13:warning"}  # the length test never succeeds with `[{ error }]`
+    assert got["EraseTwiceOk"] == {"F12:warning"}  # template engine, erase can fail
+    assert "ArchiveNoteRefused" not in got  # `{ status, error }` come together: neither F11 nor F3
+    assert "PingRedundantKey" not in got  # string key beside a bound symbol: not F6
+    assert "registry/extra.ts" not in got  # not F21: index.sync.ts imports it
+
+
+def test_coverage_is_printed_with_the_sources(capsys):
+    from sessioning import cli
+
+    assert cli.main(["doctor", str(SHAPES), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "23 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
+
+
+def test_checks_follow_a_patched_engine():
+    got = _by_sync(PATCHED)
+    assert got == {}  # no F12 (`{}` matches only `{}`), no F7 (`_` methods instrumented)
+
+
+def test_patched_engine_facts_change_the_verdicts_only_through_the_model():
+    sf = read_syncs(PATCHED)
+    sf.model = None  # the same syncs judged by the template's rules
+    codes = {f.code for f in sf.findings()}
+    assert {"F12", "F7"} <= codes

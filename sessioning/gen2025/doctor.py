@@ -52,7 +52,9 @@ def _check_syncs(report: DoctorReport, path: str) -> SyncFiles | None:
     with report.reading("syncs", path):
         sf = read_syncs(path)
         report.sources.append({"kind": "syncs", "source": sf.root, "files": len(sf.files), "syncs": len(sf.defs),
-                               "engine_version": sf.engine_version})
+                               "engine_version": sf.engine_version,
+                               "coverage": sf.coverage.line() if sf.coverage else None,
+                               "engine": sf.model.engine.describe() if sf.model is not None else None})
         report.findings.extend(sf.findings())
         return sf
     return None  # reading failed: the report holds the problem

@@ -151,7 +151,7 @@ def read_engine(app: str | os.PathLike[str]) -> EngineFacts:
         "queries_instrumented": _queries_instrumented(sync_root) if sync_root is not None else None,
         "unbound_then_throws": _throws_with(sync_root, "Missing binding") if sync_root is not None else None,
         "unbound_query_input_throws": (_throws_with(frames_root, "not found in frame")
-                                       if frames_root is not None else None),
+                                       if frames_root is not None and _has_method(frames_root, "query") else None),
         "collect_as": _has_method(frames_root, "collectAs") if frames_root is not None else None,
         "where_needs_frames": _where_needs_frames(sync_root) if sync_root is not None else None,
     }

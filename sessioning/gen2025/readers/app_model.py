@@ -70,11 +70,13 @@ class Coverage:
         return f"{self.analysed} syncs analysed, {self.missed} not: {reasons}"
 
 
-def _export_reason(value: Any, local_syncs: set[str]) -> str | None:
+def _export_reason(value: Any, local_syncs: set[str], imports: dict[str, tuple[str, str]]) -> str | None:
     """Why an exported value that is not a sync function may still hold syncs (None: it does not)."""
     value = ts.unwrap(value)
     if value is None:
         return None
+    if value.type == "identifier" and ts.text(value) in imports:
+        return f"re-exported from `{imports[ts.text(value)][0]}`"
     if value.type == "call_expression":
         fn = value.child_by_field_name("function")
         name = ts.text(fn) if fn is not None else "?"
@@ -92,13 +94,14 @@ def _file_coverage(path: Path, rel: str, synced: set[str], cov: Coverage) -> Non
     root = ts.parse_file(path)
     if root is None:
         return
+    imports = {k: v for k, v in ts.import_names(root).items() if "concepts" not in v[0] and "engine" not in v[0]}
     for stmt in root.named_children:
         if stmt.type != "export_statement":
             continue
         if any(c.type == "default" for c in stmt.children):
             if "default" not in synced:
                 value = stmt.child_by_field_name("value") or stmt.child_by_field_name("declaration")
-                reason = _export_reason(value, synced) or "exported as `default`"
+                reason = _export_reason(value, synced, imports) or "exported as `default`"
                 cov.not_analysed.setdefault(f"{reason} in {rel}", []).append("default")
             continue
         decl = stmt.child_by_field_name("declaration")
@@ -108,7 +111,7 @@ def _file_coverage(path: Path, rel: str, synced: set[str], cov: Coverage) -> Non
             name = vd.child_by_field_name("name") if vd.type == "variable_declarator" else None
             if name is None or ts.text(name) in synced:
                 continue
-            reason = _export_reason(vd.child_by_field_name("value"), synced)
+            reason = _export_reason(vd.child_by_field_name("value"), synced, imports)
             if reason:
                 cov.not_analysed.setdefault(f"{reason} in {rel}", []).append(ts.text(name))
 

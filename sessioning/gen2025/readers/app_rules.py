@@ -141,8 +141,9 @@ def _generic_answers(generic: tuple[Any, ...], actions: set[str]) -> bool:
 def path_without_responder(sd: Any, app: Any) -> Iterator[Finding]:
     """NO-RESPONDER: a path some sync listens on but no sync answers: every request to it times out."""
     path, _ = request_path(sd)
-    if not path or not sd.registered or model_of(app) is None:
-        return
+    m = model_of(app)
+    if not path or not sd.registered or m is None or not m.concepts.files:
+        return  # without the concepts we have not read the whole app
     paths, generic = _paths(app)
     pa = paths.get(path)
     if pa is None or pa.responders or pa.listeners[0] is not sd:

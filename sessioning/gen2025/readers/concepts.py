@@ -200,6 +200,11 @@ def _expr_shapes(node: Node | None, ln: int, scope: dict[str, Node], depth: int 
     return [Shape(UNKNOWN, line=ln)]
 
 
+def _is_assert(call: Node) -> bool:
+    fn = call.child_by_field_name("function")
+    return fn is not None and fn.type == "identifier" and ts.text(fn).startswith("assert")
+
+
 def _collect(body: Node) -> tuple[dict[str, Node], list[Node], list[Node]]:
     """One pass over a method body: its local ``const x = <expr>`` (first declaration wins; names
     reassigned or pushed to are dropped: the list is built in steps), its returns, its throws."""
@@ -211,8 +216,8 @@ def _collect(body: Node) -> tuple[dict[str, Node], list[Node], list[Node]]:
         t = n.type
         if t == "return_statement":
             returns.append(n)
-        elif t == "throw_statement":
-            throws.append(n)
+        elif t == "throw_statement" or (t == "call_expression" and _is_assert(n)):
+            throws.append(n)  # `assert(x, "…")` throws when x is falsy
         elif t == "variable_declarator":
             name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
             if name is not None and name.type == "identifier" and value is not None:

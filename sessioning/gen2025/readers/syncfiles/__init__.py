@@ -17,6 +17,7 @@ import pandas as pd
 
 from sessioning.errors import KitError
 from sessioning.findings import Finding, findings_frame
+from sessioning.gen2025.readers.app_model import AppModel, Coverage, app_dir_of, coverage, read_app
 
 from .checks import RULES, AppContext, check_app
 from .model import Pattern, SyncDef, WhereQuery
@@ -34,12 +35,17 @@ class SyncFiles:
     """Syncs read from an app's sync files, with findings."""
 
     def __init__(self, root: str, files: list[str], defs: list[SyncDef], file_findings: list[Finding],
-                 engine_version: str | None = None) -> None:
+                 engine_version: str | None = None, model: AppModel | None = None,
+                 coverage: Coverage | None = None) -> None:
         self.root = root
         self.files = files
         self.defs = defs
         self._file_findings = file_findings
         self.engine_version = engine_version
+        #: the whole app (concepts, engine, routes) when the syncs sit in an app's ``src/syncs``
+        self.model = model
+        #: how many syncs were followed, and which exports may hold syncs that were not
+        self.coverage = coverage
         self._findings: list[Finding] | None = None
 
     @property
@@ -63,7 +69,8 @@ class SyncFiles:
     def findings(self) -> list[Finding]:
         """File-level findings (PARSE, F21), then every rule of ``RULES`` over every sync."""
         if self._findings is None:
-            self._findings = list(self._file_findings) + check_app(AppContext(self.defs))
+            extra = {"model": self.model, "coverage_gaps": self.coverage.line() if self.coverage else None}
+            self._findings = list(self._file_findings) + check_app(AppContext(self.defs, extra=extra))
         return list(self._findings)
 
     def findings_frame(self) -> pd.DataFrame:
@@ -104,6 +111,23 @@ def _unregistered_file(rel: str, path: Path, syncs: list[SyncDef]) -> Finding:
         extra={"syncs": [d.name for d in syncs]})
 
 
+def _imported_elsewhere(path: Path, files: list[Path]) -> bool:
+    """Another file of the syncs folder imports this one: the app registers its syncs itself
+    (some apps keep their own registry instead of the generated barrel)."""
+    stem = path.name[:-3] if path.name.endswith(".ts") else path.name
+    needles = (f"/{path.name}\"", f"/{path.name}'", f"/{stem}\"", f"/{stem}'")
+    for other in files:
+        if other == path:
+            continue
+        try:
+            text = other.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "import" in text and any(n in text for n in needles):
+            return True
+    return False
+
+
 def read_syncs(path: str | os.PathLike[str]) -> SyncFiles:
     """Read sync files from an app directory (``src/syncs`` is found), a syncs directory or one file.
 
@@ -128,9 +152,12 @@ def read_syncs(path: str | os.PathLike[str]) -> SyncFiles:
         parsed.read()
         file_findings.extend(parsed.findings)
         defs.extend(parsed.syncs)
-        if not parsed.registered and parsed.syncs:
+        if not parsed.registered and parsed.syncs and not _imported_elsewhere(f, files):
             file_findings.append(_unregistered_file(parsed.rel, f, parsed.syncs))
-    return SyncFiles(str(root), [str(f) for f in files], defs, file_findings, _engine_version(root))
+    app = app_dir_of(root)
+    model = read_app(app) if app is not None else None
+    return SyncFiles(str(root), [str(f) for f in files], defs, file_findings, _engine_version(root), model,
+                     coverage(root, defs) if p.is_dir() else None)
 
 
 # ---------------------------------------------------------------- log ↔ sync files

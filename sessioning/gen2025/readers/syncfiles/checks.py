@@ -15,6 +15,8 @@ from functools import cached_property
 from typing import Any
 
 from sessioning.findings import Finding
+from sessioning.gen2025.readers import app_rules as model
+from sessioning.gen2025.readers.app_rules import APP_RULES
 
 from .model import Pattern, SyncDef, WhereQuery, vars_in
 
@@ -78,15 +80,18 @@ def _fmt_keys(keys: list[str]) -> str:
 
 
 def _is_user_check(q: WhereQuery) -> bool:
-    m = q.method.lower()
-    return m.startswith("_getuser") or (m.startswith("_") and any(k.lower() in _SESSION_KEYS for k in q.input))
+    """A query that takes a session: it checks who is asking (``_getUsername({ user })`` does not)."""
+    return q.method.startswith("_") and any(k.lower() in _SESSION_KEYS for k in q.input)
 
 
 # ---------------------------------------------------------------- when / then patterns
 
 
 def query_in_when_or_then(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
-    """F7: queries (``_name``) are not instrumented, so using one in `when`/`then` crashes at startup."""
+    """F7: queries (``_name``) are not instrumented, so using one in `when`/`then` crashes at startup
+    (unless the app's engine was patched to instrument them too)."""
+    if model.queries_instrumented(app):
+        return
     for part, pats in (("when", sd.when), ("then", sd.then)):
         for p in pats:
             if p.method.startswith("_"):
@@ -115,7 +120,7 @@ def error_beside_result_in_when(sd: SyncDef, app: AppContext) -> Iterator[Findin
         if p.elements < 3 or p.output is None or "error" not in p.output:
             continue
         others = [k for k in p.output if k != "error"]
-        if others:
+        if others and not model.returns_together(app, p.action, set(p.output)):
             yield finding(
                 sd, "F11", "error", p.line,
                 f"{_name(sd)} waits for `{p.action}` with output pattern `{_fmt_keys(list(p.output))}`: an action "
@@ -125,15 +130,25 @@ def error_beside_result_in_when(sd: SyncDef, app: AppContext) -> Iterator[Findin
 
 
 def api_prefix_in_path(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
-    """API-PREFIX: Requesting strips the ``/api`` base before matching, so ``"/api/x"`` never matches."""
+    """API-PREFIX: Requesting strips the ``/api`` base before matching, so ``"/api/x"`` never matches
+    (harmless when a twin sync listens on the bare path or a passthrough route answers it)."""
     for p in sd.when + sd.then:
         for k, v in (p.input or {}).items():
-            if v[0] == "lit" and isinstance(v[1], str) and v[1].startswith("/api/"):
+            if v[0] == "lit" and isinstance(v[1], str) and v[1].startswith("/api/") and not _prefix_handled(
+                    app, v[1]):
                 yield finding(
                     sd, "API-PREFIX", "error", p.line,
                     f"{_name(sd)} matches `{k}: \"{v[1]}\"`, but Requesting removes the `/api` base before "
                     "matching, so this path never matches and the request times out (F10).",
                     f"Write the path without the prefix: `\"{v[1][4:]}\"`.", p.text)
+
+
+def _prefix_handled(app: AppContext, path: str) -> bool:
+    bare = path[4:]
+    if any(d.request_path == bare for d in app.registered):
+        return True
+    m = model.model_of(app)
+    return m is not None and m.routes.passthrough_enabled and path in m.routes.passthrough
 
 
 # ---------------------------------------------------------------- where
@@ -151,18 +166,64 @@ def action_used_as_query(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
                 f"Rename the method `_{q.method}` if it only reads (a query); call real actions from `then`.", q.text)
 
 
+def _session_check(app: AppContext, q: WhereQuery) -> tuple[str, str]:
+    """(severity, note) for an ineffective-looking session check, or ("", "") when the app's own
+    session query makes it effective: ``[]`` drops the frame and a throw fails the request."""
+    verdict = model.session_check_verdict(app, q.action)
+    if verdict == "drops":
+        return "", ""
+    m = model.model_of(app)
+    if verdict == "unknown" and m is not None and m.concepts.has_concept(q.concept):
+        return "info", (f" (Not verified: the kit could not tell how `{q.action}` answers an unknown session; "
+                        "if it returns `[]` or throws, the check works.)")
+    return "warning", ""  # `[{ error }]` (the seed's shape), or the seed assumed when the concept is not found
+
+
+#: How many lines after the session query its emptiness test may sit (the test of *its* result).
+_NEAR = 6
+
+
+def _answers_bad_session(sd: SyncDef, q: WhereQuery) -> bool:
+    """An error sync that branches on the session query leaving no frames (``if (frames.length === 0)``
+    after it) and responds with an ``error``: that branch is its only way to fire. A query that binds
+    ``error`` itself is tested some other way."""
+    return "error" not in (q.output or {}) and any(
+        c == "EMPTY-TEST" and q.line <= ln <= q.line + _NEAR for c, ln, _ in sd.issues) and any(
+        p.action == "Requesting.respond" and "error" in (p.input or {}) for p in sd.then)
+
+
+def _inverted_error_sync(sd: SyncDef, q: WhereQuery, note: str, severity: str) -> Finding:
+    """F13, error-sync variant: "answer when the check left no frames" never fires with `[{ error }]`."""
+    line = next((ln for c, ln, _ in sd.issues if c == "EMPTY-TEST" and q.line <= ln <= q.line + _NEAR), q.line)
+    return finding(
+        sd, "F13", severity, line,
+        f"{_name(sd)} answers the invalid-session case when `{q.action}` leaves no frames, but for an unknown "
+        f"session the query returns `[{{ error }}]`, which keeps the frame: the length test never succeeds, this "
+        f"sync never fires and those requests time out.{note}",
+        "Test the binding instead of the length: keep the frames where the user is missing "
+        "(`frames.filter(($) => $[user] === undefined)`), or match on the query's `error`.", q.text)
+
+
 def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
-    """F13: ``_getUser(…, {})`` keeps the frame even when the query answers ``[{ error }]``."""
+    """F13: ``_getUser(…, {})`` keeps the frame when the query answers ``[{ error }]`` (the app's
+    concept model says whether it does: ``[]`` or a throw make the check work)."""
     for q in sd.where_queries:
-        if _is_user_check(q) and q.output is not None and not q.output:
-            yield finding(
-                sd, "F13", "warning", q.line,
-                f"{_name(sd)} checks the session with `frames.{q.via}({q.action}, …, {{}})`: an empty output "
-                "pattern keeps the frame even when the query returns `[{ error }]` for an unknown session, so the "
-                "check lets every request through.",
-                "Bind the user (output `{ user }`) and keep only frames that have it: "
-                "`frames.filter(($) => $[user] !== undefined)`; answer the invalid-session case in its own sync.",
-                q.text)
+        if not (_is_user_check(q) and q.output is not None and not q.output):
+            continue
+        severity, note = _session_check(app, q)
+        if not severity:
+            continue
+        if _answers_bad_session(sd, q):
+            yield _inverted_error_sync(sd, q, note, severity)
+            continue
+        yield finding(
+            sd, "F13", severity, q.line,
+            f"{_name(sd)} checks the session with `frames.{q.via}({q.action}, …, {{}})`: an empty output "
+            "pattern keeps the frame even when the query returns `[{ error }]` for an unknown session, so the "
+            f"check lets every request through.{note}",
+            "Bind the user (output `{ user }`) and keep only frames that have it: "
+            "`frames.filter(($) => $[user] !== undefined)`; answer the invalid-session case in its own sync.",
+            q.text)
 
 
 def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -171,14 +232,20 @@ def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Findin
     for q in sd.where_queries:
         if not (_is_user_check(q) and q.output):
             continue
+        severity, note = _session_check(app, q)
+        if not severity:
+            continue
+        if _answers_bad_session(sd, q):
+            yield _inverted_error_sync(sd, q, note, severity)
+            continue
         for _, var in vars_in(q.output):
             other_q = any(var in {v for _, v in vars_in(o.input)} for o in sd.where_queries if o is not q)
             if var not in used_then and not other_q and var != "error" and var not in sd.where_mentions:
                 yield finding(
-                    sd, "F13", "warning", q.line,
+                    sd, "F13", severity, q.line,
                     f"{_name(sd)} binds `{var}` from `{q.action}` but never uses it: for an unknown session the "
                     f"query returns `[{{ error }}]`, the frame survives with `{var}` unbound, and the `then` runs "
-                    "anyway.",
+                    f"anyway.{note}",
                     f"Require the binding: `frames.filter(($) => $[{var}] !== undefined)` (or use `{var}` in "
                     "`then`), and answer the invalid-session case in its own sync.", q.text)
 
@@ -211,7 +278,11 @@ def frames_from_scratch(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
 
 def variable_as_string_key(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F6: the engine reads only symbol keys, so ``{ ...$, error: … }`` leaves ``error`` unbound."""
+    bound = {v for p in sd.when for _, v in vars_in(p.input) + vars_in(p.output)} | sd.where_bound
+    bound |= {v for q in sd.where_queries for _, v in vars_in(q.output)}
     for line, info in _issues(sd, "F6"):
+        if sd.vars.get(info["key"], info["key"]) in bound:
+            continue  # already bound as a symbol: the string key is redundant, not harmful
         yield finding(
             sd, "F6", "error", line,
             f"{_name(sd)}'s `where` sets `{info['key']}` as a string key next to a spread frame; the engine reads "
@@ -233,7 +304,12 @@ def respond_with_error_beside_success(sd: SyncDef, app: AppContext) -> Iterator[
     """F3: ``respond({ request, x, error })``: on each path one of them is unbound."""
     for p in sd.then:
         succ = _error_beside_success(p)
-        if succ:
+        err = (p.input or {}).get("error", ("", ""))
+        if err[0] == "var" and err[1] in sd.where_bound:
+            continue  # `where` binds `error` (often beside the other keys): we cannot tell which paths lack it
+        together = any("error" in (w.output or {}) and {v for _, v in vars_in(w.output)} & set(succ)
+                       for w in sd.when)
+        if succ and not together:  # both from one `when` output pattern: F11 says whether it can match
             yield finding(
                 sd, "F3", "error", p.line,
                 f"{_name(sd)} responds with `error` beside `{', '.join(succ)}`: on success `error` is unbound and "
@@ -319,6 +395,8 @@ def success_and_error_both_respond(sd: SyncDef, app: AppContext) -> Iterator[Fin
         if owner is not sd or other is None or other is sd:
             continue
         path, action = key
+        if not model.empty_output_matches_all(app) or model.can_fail(app, action) is False:
+            continue  # the app's engine matches `{}` only on `{}`, or the action never returns `{ error }`
         line = next((p.line for p in sd.when if p.action == action), sd.line)
         yield finding(
             sd, "F12", "warning", line,
@@ -347,6 +425,7 @@ RULES: list[Rule] = [
     error_never_bound,
     variable_never_bound,
     success_and_error_both_respond,
+    *APP_RULES,
 ]
 
 

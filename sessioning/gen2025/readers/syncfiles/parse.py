@@ -105,6 +105,16 @@ def _source(node: Any) -> Source:
 # ---------------------------------------------------------------- per-file extraction
 
 
+def _is_empty_test(n: Any) -> bool:
+    """``x.length === 0`` (or ``== 0``, ``< 1``): the `where` branches on a query leaving no frames."""
+    left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+    op = n.child_by_field_name("operator")
+    if left is None or right is None or op is None:
+        return False
+    return (left.type == "member_expression" and _text(left).endswith(".length")
+            and ((_text(op) in ("===", "==") and _text(right) == "0") or (_text(op) == "<" and _text(right) == "1")))
+
+
 class SyncFileParser:
     """One file's syncs (``.syncs``), the concepts it names (``.concepts``) and ``PARSE`` findings."""
 
@@ -367,6 +377,8 @@ class SyncFileParser:
                 call = _unwrap(n.named_children[0]) if n.named_children else None
                 if call is not None and call.type == "call_expression":
                     self._awaited_action(call, sd)
+            elif t == "binary_expression" and _is_empty_test(n):
+                sd.issues.append(("EMPTY-TEST", _line(n), {}))  # `frames.length === 0`: an emptiness branch
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
