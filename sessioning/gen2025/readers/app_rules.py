@@ -149,8 +149,10 @@ def path_without_responder(sd: Any, app: Any) -> Iterator[Finding]:
     if pa is None or pa.responders or pa.listeners[0] is not sd:
         return
     called = {p.action for d in pa.listeners for p in d.then}
-    if _generic_answers(generic, called):
-        return
+    if _generic_answers(generic, called) or any(
+            c == "F14-await" and info.get("action") == "Requesting.respond" for d in pa.listeners
+            for c, _, info in d.issues):
+        return  # a generic responder, or the `where` itself awaits `Requesting.respond`
     gaps = app.extra.get("coverage_gaps")
     unsure = (f" (Not verified: {gaps}; one of those may answer it.)" if gaps else "")
     line = next(p.line for p in sd.when if p.action == "Requesting.request")
@@ -168,11 +170,17 @@ def _error_answered(pa: PathAnswers, action: str) -> bool:
 
 
 def _silent_action(app: Any, pa: PathAnswers, r: Any, generic: tuple[Any, ...]) -> str | None:
-    """The first action a ``{}``-only responder waits for that can fail with nobody answering it."""
-    for action, _ in r.waits:
-        if can_fail(app, action) is True and not _error_answered(pa, action) and not _generic_answers(
-                generic, {action}):
-            return action
+    """The action a ``{}``-only responder answers, if it can fail with nobody answering its error.
+    Only the last action it waits for counts: an earlier one (a session check) that fails usually
+    stops the later one from running, and then this responder does not fire at all."""
+    if not r.waits:
+        return None
+    action, output = r.waits[-1]
+    if output is None:
+        return None  # no output pattern: F8, it throws before answering anything
+    if can_fail(app, action) is True and not _error_answered(pa, action) and not _generic_answers(
+            generic, {action}):
+        return action
     return None
 
 
@@ -230,7 +238,11 @@ def _query_keys_problem(meth: Method, out_keys: list[str]) -> tuple[str, list[st
         if missing and any(s.kind == LIST for s in meth.shapes):
             return "keys", missing
     if kinds == {RAW_DOCS} or kinds == {RAW_DOCS, EMPTY_LIST}:
-        return "raw", out_keys
+        declared = meth.declared_row_keys
+        if declared is None:
+            return "raw", out_keys
+        missing = [k for k in out_keys if k not in declared and k != "error"]
+        return ("doc-keys", missing) if missing else None
     return None
 
 
@@ -253,12 +265,21 @@ def query_output_mismatch(sd: Any, app: Any) -> Iterator[Finding]:
                 "object, not an array: `frames.query` iterates the result and throws "
                 "`functionOutputArray is not iterable`.",
                 f"Make `{meth.name}` return an array of objects (`[{{ … }}]`, `[]` when nothing is found).", q.text)
+        elif kind == "doc-keys":
+            yield _finding(
+                sd, "F2", "error", q.line,
+                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but `{meth.name}` ({where}) returns raw "
+                f"documents whose declared fields are `{', '.join(sorted(meth.declared_row_keys or []))}`: "
+                "`frames.query` binds a variable only for rows that have the key, so it stays unbound.",
+                f"Wrap the rows (`docs.map((d) => ({{ {missing[0]}: d }}))`) or ask for a field the documents have.",
+                q.text)
         elif kind == "keys":
             yield _finding(
                 sd, "F2", "error", q.line,
                 f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but its rows ({where}) only carry "
                 f"`{', '.join(sorted(meth.success_keys() or [])) or 'nothing'}`: `frames.query` binds a variable only "
-                "for rows that have the key, so it stays unbound and the next step throws `Missing binding`.",
+                "for rows that have the key, so it stays unbound (a `then` using it throws `Missing binding`; a filter "
+                "on it drops the frame).",
                 f"Use the key the rows have in the output pattern (`{{ {sorted(meth.success_keys() or ['…'])[0]}: … }}`),"
                 f" or change `{meth.name}` to return `{missing[0]}`.", q.text)
         else:

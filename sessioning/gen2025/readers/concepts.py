@@ -57,6 +57,8 @@ class Method:
     shapes: list[Shape] = field(default_factory=list)
     throws: bool = False
     is_async: bool = True
+    #: keys of the list elements its declared return type promises (``Promise<Doc[]>``), success rows only
+    declared_row_keys: frozenset[str] | None = None
 
     @property
     def is_query(self) -> bool:
@@ -245,12 +247,71 @@ def _in_try(node: Node, stop: Node) -> bool:
     return False
 
 
-def _method_model(concept: str, rel: str, name: str, fn: Node, params: Node | None) -> Method:
+# ---------------------------------------------------------------- declared types
+
+
+def _object_type_keys(node: Node) -> frozenset[str]:
+    return frozenset(k for k in (ts.key_name(p.child_by_field_name("name")) for p in node.named_children
+                                 if p.type == "property_signature") if k)
+
+
+def file_types(root: Node) -> dict[str, frozenset[str]]:
+    """Every ``interface X { … }`` and ``type X = { … }`` of a file: name → property names."""
+    out: dict[str, frozenset[str]] = {}
+    for n in ts.walk(root):
+        if n.type == "interface_declaration":
+            body = next((c for c in n.named_children if c.type in ("interface_body", "object_type")), None)
+            name = n.child_by_field_name("name")
+            if body is not None and name is not None:
+                out[ts.text(name)] = _object_type_keys(body)
+        elif n.type == "type_alias_declaration":
+            value = n.child_by_field_name("value")
+            name = n.child_by_field_name("name")
+            if value is not None and value.type == "object_type" and name is not None:
+                out[ts.text(name)] = _object_type_keys(value)
+    return out
+
+
+def _element_keys(node: Node, types: dict[str, frozenset[str]]) -> frozenset[str] | None:
+    """Keys of an element type: an object type, or a named interface/alias of the same file."""
+    if node.type == "object_type":
+        return _object_type_keys(node)
+    if node.type == "type_identifier":
+        return types.get(ts.text(node))
+    return None
+
+
+def declared_row_keys(return_type: Node | None, types: dict[str, frozenset[str]]) -> frozenset[str] | None:
+    """The success-row keys a declared ``Promise<X[]>`` / ``Promise<Array<X>>`` return type names
+    (error-only rows left out); None when the annotation says nothing we can read."""
+    if return_type is None:
+        return None
+    keys: set[str] = set()
+    found = False
+    for n in ts.walk(return_type):
+        elem = None
+        if n.type == "array_type" and n.named_children:
+            elem = n.named_children[0]
+        elif n.type == "generic_type" and ts.text(n.named_children[0]) == "Array" and len(n.named_children) > 1:
+            args = n.named_children[1].named_children
+            elem = args[0] if args else None
+        if elem is None:
+            continue
+        k = _element_keys(elem, types)
+        if k is not None and k != frozenset({"error"}):
+            keys |= k
+            found = True
+    return frozenset(keys) if found else None
+
+
+def _method_model(concept: str, rel: str, name: str, fn: Node, params: Node | None,
+                  types: dict[str, frozenset[str]]) -> Method:
     first = params.named_children[0] if params is not None and params.named_children else None
     pat = first.child_by_field_name("pattern") if first is not None else None
     m = Method(concept=concept, name=name, file=rel, line=ts.line(fn),
                inputs=ts.pattern_keys(pat if pat is not None else first),
-               is_async=any(c.type == "async" for c in fn.children))
+               is_async=any(c.type == "async" for c in fn.children),
+               declared_row_keys=declared_row_keys(fn.child_by_field_name("return_type"), types))
     body = fn.child_by_field_name("body")
     if body is None:
         return m
@@ -267,7 +328,7 @@ def _method_model(concept: str, rel: str, name: str, fn: Node, params: Node | No
     return m
 
 
-def _class_methods(cls: Node, concept: str, rel: str) -> list[Method]:
+def _class_methods(cls: Node, concept: str, rel: str, types: dict[str, frozenset[str]]) -> list[Method]:
     body = cls.child_by_field_name("body")
     out = []
     for member in body.named_children if body is not None else []:
@@ -275,12 +336,12 @@ def _class_methods(cls: Node, concept: str, rel: str) -> list[Method]:
             name = ts.key_name(member.child_by_field_name("name"))
             if name and name != "constructor" and not any(c.type in ("get", "set", "static")
                                                            for c in member.children):
-                out.append(_method_model(concept, rel, name, member, member.child_by_field_name("parameters")))
+                out.append(_method_model(concept, rel, name, member, member.child_by_field_name("parameters"), types))
         elif member.type == "public_field_definition":
             name = ts.key_name(member.child_by_field_name("name"))
             value = ts.unwrap(member.child_by_field_name("value"))
             if name and value is not None and value.type in ("arrow_function", "function_expression"):
-                out.append(_method_model(concept, rel, name, value, value.child_by_field_name("parameters")))
+                out.append(_method_model(concept, rel, name, value, value.child_by_field_name("parameters"), types))
     return out
 
 
@@ -329,6 +390,6 @@ def read_concepts(app: str | os.PathLike[str]) -> Concepts:
             model.skipped.append(f"{rel}: no concept class")
             continue
         model.files[concept] = rel
-        for m in _class_methods(cls, concept, rel):
+        for m in _class_methods(cls, concept, rel, file_types(tree)):
             model.methods.setdefault((concept, m.name), m)
     return model
