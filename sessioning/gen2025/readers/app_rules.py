@@ -70,6 +70,12 @@ def session_check_verdict(app: Any, action: str) -> str:
     return "drops" if styles & {"empty", "throws"} else "unknown"
 
 
+def answers_with_error_rows(app: Any, action: str) -> bool:
+    """Does the query answer a failure with ``[{ error }]`` rows (a frame that survives unbound)?"""
+    meth = method_of(app, action)
+    return meth is not None and "list_error" in meth.error_styles()
+
+
 def can_fail(app: Any, action: str) -> bool | None:
     """Can the action complete with ``{error}``? None when its code could not be read."""
     meth = method_of(app, action)
@@ -292,6 +298,75 @@ def query_output_mismatch(sd: Any, app: Any) -> Iterator[Finding]:
                 "have.", q.text)
 
 
+def _vars(p: dict[str, Any] | None) -> set[str]:
+    return {v[1] for v in (p or {}).values() if v[0] == "var"}
+
+
+_SESSION_KEYS = {"session", "sessionid", "sessiontoken", "token", "accesstoken"}
+
+
+def error_rows_reach_later_steps(sd: Any, app: Any) -> Iterator[Finding]:
+    """F4: a session query answering ``[{ error }]`` keeps the frame with ``user`` unbound; a later
+    query (``Binding: … not found``) or the `then` (``Missing binding``) then throws: 500, not an answer."""
+    for q in sd.where_queries:
+        if not any(k.lower() in _SESSION_KEYS for k in q.input) or not answers_with_error_rows(app, q.action):
+            continue
+        bound = _vars(q.output) - {"error"}
+        filters = [ln for c, ln, _ in sd.issues if c == "FILTER" and ln >= q.line]
+        later = next((q2 for q2 in sd.where_queries if q2.line > q.line and _vars(q2.input) & bound
+                      and not any(ln <= q2.line for ln in filters)), None)
+        used = next((p for p in sd.then if _vars(p.input) & bound), None)
+        if later is not None:
+            var = sorted(_vars(later.input) & bound)[0]
+            step, where = f"frames.{later.via}({later.action}, …)", later.line
+            error = f"`Binding: Symbol({var}) not found in frame`"
+        elif used is not None and not filters and not any(c == "EMPTY-TEST" for c, _, _ in sd.issues):
+            var = sorted(_vars(used.input) & bound)[0]
+            step, where = f"`{used.action}` in `then`", used.line
+            error = f"`Missing binding: Symbol({var})`"
+        else:
+            continue
+        yield _finding(
+            sd, "F4", "warning", where,
+            f"`{sd.name}` takes `{var}` from `{q.action}`, which answers an unknown session with `[{{ error }}]`: "
+            f"the frame survives with `{var}` unbound and {step} throws {error}, so a bad session gets a 500 "
+            "instead of an error answer.",
+            f"Keep only frames with the binding right after the query: `frames.filter(($) => $[{var}] !== "
+            "undefined)`, and answer the invalid-session case in its own sync.", q.text)
+        return
+
+
+def error_never_answered(sd: Any, app: Any) -> Iterator[Finding]:
+    """ERROR-UNANSWERED: the action a path runs can return ``{ error }`` but only success responders
+    wait for it: a failure is never answered and the request times out."""
+    path, _ = request_path(sd)
+    m = model_of(app)
+    if not path or not sd.registered or m is None or not m.concepts.files:
+        return
+    paths, generic = _paths(app)
+    pa = paths.get(path)
+    if pa is None or pa.listeners[0] is not sd or app.extra.get("coverage_gaps"):
+        return
+    if any(c == "F14-await" and info.get("action") == "Requesting.respond" for d in pa.listeners
+           for c, _, info in d.issues):
+        return
+    called = [p for d in pa.listeners for p in d.then if p.action != "Requesting.respond"]
+    for p in called:
+        waiting = [r for r in pa.responders if r.waits_for(p.action)]
+        if not waiting or any(r.kind != "success" for r in waiting) or can_fail(app, p.action) is not True:
+            continue
+        if _generic_answers(generic, {p.action}):
+            continue
+        names = ", ".join(f"`{r.sync.name}`" for r in waiting[:2])
+        yield _finding(
+            sd, "ERROR-UNANSWERED", "warning", p.line,
+            f"`{path}` runs `{p.action}`, which can return `{{ error }}`, but only {names} answer it, and only on "
+            "success: when it fails nothing responds and the client waits until the timeout (504).",
+            f"Add a sync answering the failure: `when` the request for `{path}` and "
+            f"`[{p.action}, {{}}, {{ error }}]`, `then` `Requesting.respond` with `error`.", p.text)
+        return
+
+
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
-             action_returning_list, query_output_mismatch]
+             error_never_answered, action_returning_list, query_output_mismatch, error_rows_reach_later_steps]

@@ -377,14 +377,20 @@ class SyncFileParser:
                 call = _unwrap(n.named_children[0]) if n.named_children else None
                 if call is not None and call.type == "call_expression":
                     self._awaited_action(call, sd)
+            elif t in ("for_in_statement", "for_statement"):
+                sd.issues.append(("FILTER", _line(n), {}))  # frames rebuilt one by one
             elif t == "binary_expression" and _is_empty_test(n):
                 sd.issues.append(("EMPTY-TEST", _line(n), {}))  # `frames.length === 0`: an emptiness branch
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
+        if fn is not None and fn.type == "identifier":
+            sd.issues.append(("FILTER", _line(n), {}))  # a helper may keep or drop frames: a filter for all we know
         if fn is None or fn.type != "member_expression":
             return
         prop = _text(fn.child_by_field_name("property"))
+        if prop in ("filter", "flatMap", "reduce", "splice"):
+            sd.issues.append(("FILTER", _line(n), {}))  # frames kept or dropped by the app's own test
         args = n.child_by_field_name("arguments")
         arglist = [_unwrap(a) for a in (args.named_children if args else []) if a.type != "comment"]
         if prop in ("query", "queryAsync") and arglist:
