@@ -109,7 +109,7 @@ def test_answers_by_path(shapes):
 def test_coverage_names_factories_and_default_exports(shapes):
     _, _, cov, _ = shapes
     assert cov.missed == 3
-    assert cov.line() == ("23 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
+    assert cov.line() == ("25 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
                           "(AnswerWrite, default); re-exported from `./extra.ts` in registry/index.sync.ts "
                           "(HealthCheck)")
 
@@ -132,13 +132,27 @@ def test_new_rules_on_shapes(shapes):
         "NoSlash": {"PATH-SLASH:error"},
         # the factory-built syncs might answer it: reported, but only at info
         "Forget": {"NO-RESPONDER:info"},
+        "WriteAsOwner": {"F4:warning"},
     }
 
 
 def test_no_responder_is_an_error_when_every_sync_was_read(shapes):
     *_, ctx = shapes
     full = SimpleNamespace(syncs=ctx.syncs, extra={"model": ctx.extra["model"], "coverage_gaps": None})
-    assert _codes(full)["Forget"] == {"NO-RESPONDER:error"}
+    got = _codes(full)
+    assert got["Forget"] == {"NO-RESPONDER:error"}
+    # every sync read: an error only success responders wait for is reported too
+    assert got["WriteAsOwner"] == {"F4:warning", "ERROR-UNANSWERED:warning"}
+
+
+def test_texts_come_from_the_catalogue(shapes):
+    from sessioning import failure_modes as fm
+
+    *_, ctx = shapes
+    found = [f for sd in ctx.syncs for rule in APP_RULES for f in rule(sd, ctx)]
+    slash = next(f for f in found if f.code == "PATH-SLASH")
+    assert (slash.explanation, slash.fix) == fm.explain("PATH-SLASH", "syncs", sync="NoSlash", path="notes/ping")
+    assert fm.title("SILENT-ERROR").startswith("`{}` responder")
 
 
 def test_rules_say_nothing_without_a_model(shapes):
@@ -181,7 +195,7 @@ def test_coverage_is_printed_with_the_sources(capsys):
 
     assert cli.main(["doctor", str(SHAPES), "--no-progress"]) == 1
     out = capsys.readouterr().out
-    assert "23 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
+    assert "25 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
 
 
 def test_checks_follow_a_patched_engine():

@@ -990,3 +990,8 @@ MODES = {
         },
     },
 }
+
+# The whole-app sync checks (issue 12) keep their wordings in their own data module.
+from .catalogue_apps import merge_into as _merge_apps  # noqa: E402
+
+_merge_apps(MODES)

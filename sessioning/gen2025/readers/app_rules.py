@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sessioning.failure_modes import explain
 from sessioning.findings import Finding
 from sessioning.gen2025.readers.app_model import AppModel
 from sessioning.gen2025.readers.concepts import EMPTY_LIST, LIST, OBJECT, RAW_DOCS, Method
@@ -21,10 +22,12 @@ __all__ = ["APP_RULES", "model_of", "method_of", "empty_output_matches_all", "qu
            "session_check_verdict", "can_fail", "returns_together"]
 
 
-def _finding(sd: Any, code: str, severity: str, line: int, why: str, fix: str, evidence: str | None = None,
-             **extra: Any) -> Finding:
+def _finding(sd: Any, code: str, severity: str, line: int, variant: str, evidence: str | None = None,
+             **facts: Any) -> Finding:
+    """A finding worded by the failure-mode catalogue (``code``/``variant`` filled with ``facts``)."""
+    why, fix = explain(code, variant, **facts)
     return Finding(code=code, severity=severity, explanation=why, fix=fix, sync=sd.name, source="syncs",
-                   file=sd.file, line=line, evidence=evidence, extra={"qualified": sd.qualified, **extra})
+                   file=sd.file, line=line, evidence=evidence, extra={"qualified": sd.qualified})
 
 
 # ---------------------------------------------------------------- what the model says
@@ -108,11 +111,7 @@ def path_without_slash(sd: Any, app: Any) -> Iterator[Finding]:
     path, _ = request_path(sd)
     if path and not path.startswith("/"):
         line = next(p.line for p in sd.when if p.action == "Requesting.request")
-        yield _finding(
-            sd, "PATH-SLASH", "error", line,
-            f"`{sd.name}` listens on `path: \"{path}\"`, but the path Requesting gives a sync always starts with "
-            "`/` (it is the URL after the base), so this pattern never matches and the request times out.",
-            f"Write the path with its leading slash: `\"/{path}\"`.")
+        yield _finding(sd, "PATH-SLASH", "error", line, "syncs", sync=sd.name, path=path)
 
 
 def route_shadowed(sd: Any, app: Any) -> Iterator[Finding]:
@@ -126,13 +125,8 @@ def route_shadowed(sd: Any, app: Any) -> Iterator[Finding]:
         return
     listed = "listed in `inclusions`" if route in model.routes.inclusions else "not listed in `exclusions`"
     line = next(p.line for p in sd.when if p.action == "Requesting.request")
-    yield _finding(
-        sd, "F15", "error", line,
-        f"`{sd.name}` listens on `{path}`, but `{route}` is also a passthrough route ({listed}); passthrough "
-        "routes are registered before the Requesting catch-all, so the concept method answers directly and this "
-        "sync never fires.",
-        f"Add `\"{route}\"` to `exclusions` in `{model.routes.passthrough_file or 'passthrough.ts'}` "
-        "(and remove it from `inclusions`).")
+    yield _finding(sd, "F15", "error", line, "syncs-shadowed", sync=sd.name, path=path, route=route, listed=listed,
+                   file=model.routes.passthrough_file or "passthrough.ts")
 
 
 def _generic_answers(generic: tuple[Any, ...], actions: set[str]) -> bool:
@@ -163,12 +157,8 @@ def path_without_responder(sd: Any, app: Any) -> Iterator[Finding]:
     unsure = (f" (Not verified: {gaps}; one of those may answer it.)" if gaps else "")
     line = next(p.line for p in sd.when if p.action == "Requesting.request")
     names = ", ".join(f"`{d.name}`" for d in pa.listeners[:3])
-    yield _finding(
-        sd, "NO-RESPONDER", "info" if gaps else "error", line,
-        f"`{path}` is handled by {names}, but no sync calls `Requesting.respond` for it: the request's actions run "
-        f"and then nothing answers, so the client waits until the timeout (504).{unsure}",
-        f"Add a response sync: `when` the request for `{path}` and the action it runs complete, `then` "
-        "`Requesting.respond` with the result (and one for `{ error }`).")
+    yield _finding(sd, "NO-RESPONDER", "info" if gaps else "error", line, "syncs", path=path, names=names,
+                   unsure=unsure)
 
 
 def _error_answered(pa: PathAnswers, action: str) -> bool:
@@ -206,13 +196,7 @@ def error_answered_as_success(sd: Any, app: Any) -> Iterator[Finding]:
         if action is None:
             continue
         line = next(p.line for p in sd.when if p.action == action)
-        yield _finding(
-            sd, "SILENT-ERROR", "warning", line,
-            f"`{sd.name}` answers `{path}` when `{action}` completes with output pattern `{{}}`, which also "
-            f"matches its `{{ error }}` returns, and no sync answers that error: a failed `{action}` is "
-            "answered as a success and the client never sees the error.",
-            f"Give this `when` entry the success keys `{action}` returns, and add a sync answering "
-            f"`[{action}, {{}}, {{ error }}]` with `error`.")
+        yield _finding(sd, "SILENT-ERROR", "warning", line, "syncs", sync=sd.name, path=path, action=action)
 
 
 # ---------------------------------------------------------------- concept shapes
@@ -224,14 +208,9 @@ def action_returning_list(sd: Any, app: Any) -> Iterator[Finding]:
         meth = method_of(app, p.action)
         if meth is None or meth.is_query or not p.output or meth.returns_list() is not True:
             continue
-        keys = ", ".join(p.output)
-        yield _finding(
-            sd, "ACTION-ARRAY", "error", p.line,
-            f"`{sd.name}` waits for `{p.action}` with output `{{ {keys} }}`, but `{meth.name}` "
-            f"({meth.file}:{meth.line}) returns an array: an action's output is matched by key, and an array has "
-            "no such key, so this `when` never matches.",
-            f"Make `{meth.name}` return an object (`{{ {keys}: … }}`), or make it a query `_{meth.name}` "
-            "called with `frames.query`.")
+        yield _finding(sd, "ACTION-ARRAY", "error", p.line, "syncs", sync=sd.name, action=p.action,
+                       keys=", ".join(p.output), method=meth.name, loc=f"{meth.file}:{meth.line}",
+                       first=next(iter(p.output)))
 
 
 def _query_keys_problem(meth: Method, out_keys: list[str]) -> tuple[str, list[str]] | None:
@@ -263,39 +242,19 @@ def query_output_mismatch(sd: Any, app: Any) -> Iterator[Finding]:
         if problem is None:
             continue
         kind, missing = problem
-        where = f"{meth.file}:{meth.line}"
+        has = sorted(meth.success_keys() or [])
+        facts = {"sync": sd.name, "action": q.action, "method": meth.name, "loc": f"{meth.file}:{meth.line}"}
         if kind == "object":
-            yield _finding(
-                sd, "F9", "error", q.line,
-                f"`{sd.name}` calls `{q.action}` with `frames.{q.via}`, but `{meth.name}` ({where}) returns a single "
-                "object, not an array: `frames.query` iterates the result and throws "
-                "`functionOutputArray is not iterable`.",
-                f"Make `{meth.name}` return an array of objects (`[{{ … }}]`, `[]` when nothing is found).", q.text)
+            yield _finding(sd, "F9", "error", q.line, "syncs-object", q.text, via=q.via, **facts)
         elif kind == "doc-keys":
-            yield _finding(
-                sd, "F2", "error", q.line,
-                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but `{meth.name}` ({where}) returns raw "
-                f"documents whose declared fields are `{', '.join(sorted(meth.declared_row_keys or []))}`: "
-                "`frames.query` binds a variable only for rows that have the key, so it stays unbound.",
-                f"Wrap the rows (`docs.map((d) => ({{ {missing[0]}: d }}))`) or ask for a field the documents have.",
-                q.text)
+            yield _finding(sd, "F2", "error", q.line, "syncs-doc-keys", q.text, missing=", ".join(missing),
+                           fields=", ".join(sorted(meth.declared_row_keys or [])), first=missing[0], **facts)
         elif kind == "keys":
-            yield _finding(
-                sd, "F2", "error", q.line,
-                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but its rows ({where}) only carry "
-                f"`{', '.join(sorted(meth.success_keys() or [])) or 'nothing'}`: `frames.query` binds a variable only "
-                "for rows that have the key, so it stays unbound (a `then` using it throws `Missing binding`; a filter "
-                "on it drops the frame).",
-                f"Use the key the rows have in the output pattern (`{{ {sorted(meth.success_keys() or ['…'])[0]}: … }}`),"
-                f" or change `{meth.name}` to return `{missing[0]}`.", q.text)
+            yield _finding(sd, "F2", "error", q.line, "syncs-keys", q.text, missing=", ".join(missing),
+                           has=", ".join(has) or "nothing", first=(has or ["…"])[0], **facts)
         else:
-            yield _finding(
-                sd, "F2", "info", q.line,
-                f"`{sd.name}` asks `{q.action}` for `{', '.join(missing)}`, but `{meth.name}` ({where}) returns raw "
-                "database documents; unless the documents have a field with that name the variable stays unbound. "
-                "(The kit cannot see the documents' fields, so this is not verified.)",
-                f"Wrap the rows: `docs.map((d) => ({{ {missing[0]}: d }}))`, or ask for the field the documents "
-                "have.", q.text)
+            yield _finding(sd, "F2", "info", q.line, "syncs-raw", q.text, missing=", ".join(missing),
+                           first=missing[0], **facts)
 
 
 def _vars(p: dict[str, Any] | None) -> set[str]:
@@ -326,13 +285,8 @@ def error_rows_reach_later_steps(sd: Any, app: Any) -> Iterator[Finding]:
             error = f"`Missing binding: Symbol({var})`"
         else:
             continue
-        yield _finding(
-            sd, "F4", "warning", where,
-            f"`{sd.name}` takes `{var}` from `{q.action}`, which answers an unknown session with `[{{ error }}]`: "
-            f"the frame survives with `{var}` unbound and {step} throws {error}, so a bad session gets a 500 "
-            "instead of an error answer.",
-            f"Keep only frames with the binding right after the query: `frames.filter(($) => $[{var}] !== "
-            "undefined)`, and answer the invalid-session case in its own sync.", q.text)
+        yield _finding(sd, "F4", "warning", where, "syncs-error-rows", q.text, sync=sd.name, name=var,
+                       action=q.action, step=step, error=error)
         return
 
 
@@ -358,12 +312,8 @@ def error_never_answered(sd: Any, app: Any) -> Iterator[Finding]:
         if _generic_answers(generic, {p.action}):
             continue
         names = ", ".join(f"`{r.sync.name}`" for r in waiting[:2])
-        yield _finding(
-            sd, "ERROR-UNANSWERED", "warning", p.line,
-            f"`{path}` runs `{p.action}`, which can return `{{ error }}`, but only {names} answer it, and only on "
-            "success: when it fails nothing responds and the client waits until the timeout (504).",
-            f"Add a sync answering the failure: `when` the request for `{path}` and "
-            f"`[{p.action}, {{}}, {{ error }}]`, `then` `Requesting.respond` with `error`.", p.text)
+        yield _finding(sd, "ERROR-UNANSWERED", "warning", p.line, "syncs", p.text, path=path, action=p.action,
+                       names=names)
         return
 
 

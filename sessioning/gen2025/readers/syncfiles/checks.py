@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from sessioning.failure_modes import explain
 from sessioning.findings import Finding
 from sessioning.gen2025.readers import app_rules as model
 from sessioning.gen2025.readers.app_rules import APP_RULES
@@ -195,13 +196,8 @@ def _answers_bad_session(sd: SyncDef, q: WhereQuery) -> bool:
 def _inverted_error_sync(sd: SyncDef, q: WhereQuery, note: str, severity: str) -> Finding:
     """F13, error-sync variant: "answer when the check left no frames" never fires with `[{ error }]`."""
     line = next((ln for c, ln, _ in sd.issues if c == "EMPTY-TEST" and q.line <= ln <= q.line + _NEAR), q.line)
-    return finding(
-        sd, "F13", severity, line,
-        f"{_name(sd)} answers the invalid-session case when `{q.action}` leaves no frames, but for an unknown "
-        f"session the query returns `[{{ error }}]`, which keeps the frame: the length test never succeeds, this "
-        f"sync never fires and those requests time out.{note}",
-        "Test the binding instead of the length: keep the frames where the user is missing "
-        "(`frames.filter(($) => $[user] === undefined)`), or match on the query's `error`.", q.text)
+    why, fix = explain("F13", "syncs-inverted", sync=sd.name, action=q.action, note=note)
+    return finding(sd, "F13", severity, line, why, fix, q.text)
 
 
 def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -216,14 +212,8 @@ def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Fi
         if _answers_bad_session(sd, q):
             yield _inverted_error_sync(sd, q, note, severity)
             continue
-        yield finding(
-            sd, "F13", severity, q.line,
-            f"{_name(sd)} checks the session with `frames.{q.via}({q.action}, …, {{}})`: an empty output "
-            "pattern keeps the frame even when the query returns `[{ error }]` for an unknown session, so the "
-            f"check lets every request through.{note}",
-            "Bind the user (output `{ user }`) and keep only frames that have it: "
-            "`frames.filter(($) => $[user] !== undefined)`; answer the invalid-session case in its own sync.",
-            q.text)
+        why, fix = explain("F13", "syncs-empty-output", sync=sd.name, via=q.via, action=q.action)
+        yield finding(sd, "F13", severity, q.line, why + note, fix, q.text)
 
 
 def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -241,13 +231,8 @@ def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Findin
         for _, var in vars_in(q.output):
             other_q = any(var in {v for _, v in vars_in(o.input)} for o in sd.where_queries if o is not q)
             if var not in used_then and not other_q and var != "error" and var not in sd.where_mentions:
-                yield finding(
-                    sd, "F13", severity, q.line,
-                    f"{_name(sd)} binds `{var}` from `{q.action}` but never uses it: for an unknown session the "
-                    f"query returns `[{{ error }}]`, the frame survives with `{var}` unbound, and the `then` runs "
-                    f"anyway.{note}",
-                    f"Require the binding: `frames.filter(($) => $[{var}] !== undefined)` (or use `{var}` in "
-                    "`then`), and answer the invalid-session case in its own sync.", q.text)
+                why, fix = explain("F13", "syncs-unused", sync=sd.name, name=var, action=q.action)
+                yield finding(sd, "F13", severity, q.line, why + note, fix, q.text)
 
 
 def _issues(sd: SyncDef, code: str) -> Iterator[tuple[int, dict[str, Any]]]:

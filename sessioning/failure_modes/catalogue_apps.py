@@ -1,0 +1,162 @@
+"""Data: the wordings of the whole-app sync checks (issue 12), merged into the 2025 catalogue.
+
+``NEW_MODES`` are checks that only a reader of the whole app (its concepts, its engine, its
+routes) can make; ``MORE_VARIANTS`` are wordings of existing modes (F2, F4, F9, F13, F15) that
+such checks print, with the facts they need. Pure data, read only through
+:mod:`sessioning.failure_modes`; literal braces are doubled (``{{error}}`` prints ``{error}``).
+"""
+
+_TIMEOUT = "the client waits until the timeout (504)"
+
+NEW_MODES = {
+    "PATH-SLASH": {
+        "title": "path literal without its leading `/`", "tag": "MATCH", "generation": "2025",
+        "facts": {"sync": "the sync's name", "path": "the path literal"},
+        "variants": {
+            "syncs": {
+                "why": ("`{sync}` listens on `path: \"{path}\"`, but the path Requesting gives a sync always starts with "
+                        "`/` (it is the URL after the base), so this pattern never matches and the request times out."),
+                "fix": "Write the path with its leading slash: `\"/{path}\"`.",
+            },
+        },
+    },
+    "NO-RESPONDER": {
+        "title": "a path no sync answers", "tag": "MATCH", "generation": "2025",
+        "facts": {"path": "the request path", "names": "the syncs listening on it", "unsure": "a note, or ''"},
+        "variants": {
+            "syncs": {
+                "why": ("`{path}` is handled by {names}, but no sync calls `Requesting.respond` for it: the request's "
+                        "actions run and then nothing answers, so " + _TIMEOUT + ".{unsure}"),
+                "fix": ("Add a response sync: `when` the request for `{path}` and the action it runs complete, `then` "
+                        "`Requesting.respond` with the result (and one for `{{ error }}`)."),
+            },
+        },
+    },
+    "SILENT-ERROR": {
+        "title": "`{}` responder with no `{error}` twin: failures answered as success", "tag": "MATCH",
+        "generation": "2025",
+        "facts": {"sync": "the sync's name", "path": "the request path", "action": "the action it waits for"},
+        "variants": {
+            "syncs": {
+                "why": ("`{sync}` answers `{path}` when `{action}` completes with output pattern `{{}}`, which also "
+                        "matches its `{{ error }}` returns, and no sync answers that error: a failed `{action}` is "
+                        "answered as a success and the client never sees the error."),
+                "fix": ("Give this `when` entry the success keys `{action}` returns, and add a sync answering "
+                        "`[{action}, {{}}, {{ error }}]` with `error`."),
+            },
+        },
+    },
+    "ERROR-UNANSWERED": {
+        "title": "an action's `{error}` that no sync answers", "tag": "MATCH", "generation": "2025",
+        "facts": {"path": "the request path", "action": "the action the path runs", "names": "its responders"},
+        "variants": {
+            "syncs": {
+                "why": ("`{path}` runs `{action}`, which can return `{{ error }}`, but only {names} answer it, and only "
+                        "on success: when it fails nothing responds and " + _TIMEOUT + "."),
+                "fix": ("Add a sync answering the failure: `when` the request for `{path}` and "
+                        "`[{action}, {{}}, {{ error }}]`, `then` `Requesting.respond` with `error`."),
+            },
+        },
+    },
+    "ACTION-ARRAY": {
+        "title": "action returning an array, matched by key", "tag": "MATCH", "generation": "2025",
+        "facts": {"sync": "the sync's name", "action": "Concept.method", "keys": "the output keys asked for",
+                  "method": "the method name", "loc": "file:line of the method", "first": "the first key"},
+        "variants": {
+            "syncs": {
+                "why": ("`{sync}` waits for `{action}` with output `{{ {keys} }}`, but `{method}` ({loc}) returns an "
+                        "array: an action's output is matched by key, and an array has no such key, so this `when` "
+                        "never matches."),
+                "fix": ("Make `{method}` return an object (`{{ {first}: … }}`), or make it a query `_{method}` called "
+                        "with `frames.query`."),
+            },
+        },
+    },
+}
+
+MORE_VARIANTS = {
+    "F2": {
+        "facts": {"sync": "the sync's name", "action": "Concept._query", "missing": "the keys the rows lack",
+                  "method": "the query's name", "loc": "file:line of the query", "has": "the keys the rows carry",
+                  "first": "a key to use", "fields": "the documents' declared fields"},
+        "variants": {
+            "syncs-keys": {
+                "why": ("`{sync}` asks `{action}` for `{missing}`, but its rows ({loc}) only carry `{has}`: "
+                        "`frames.query` binds a variable only for rows that have the key, so it stays unbound (a "
+                        "`then` using it throws `Missing binding`; a filter on it drops the frame)."),
+                "fix": "Use the key the rows have in the output pattern (`{{ {first}: … }}`), or change `{method}`.",
+            },
+            "syncs-doc-keys": {
+                "why": ("`{sync}` asks `{action}` for `{missing}`, but `{method}` ({loc}) returns raw documents whose "
+                        "declared fields are `{fields}`: `frames.query` binds a variable only for rows that have the "
+                        "key, so it stays unbound."),
+                "fix": "Wrap the rows (`docs.map((d) => ({{ {first}: d }}))`) or ask for a field the documents have.",
+            },
+            "syncs-raw": {
+                "why": ("`{sync}` asks `{action}` for `{missing}`, but `{method}` ({loc}) returns raw database "
+                        "documents; unless the documents have a field with that name the variable stays unbound. "
+                        "(The kit cannot see the documents' fields, so this is not verified.)"),
+                "fix": ("Wrap the rows: `docs.map((d) => ({{ {first}: d }}))`, or ask for the field the documents "
+                        "have."),
+            },
+        },
+    },
+    "F4": {
+        "facts": {"sync": "the sync's name", "name": "the variable", "action": "the session query",
+                  "step": "the step that needs it", "error": "the error it throws"},
+        "variants": {
+            "syncs-error-rows": {
+                "why": ("`{sync}` takes `{name}` from `{action}`, which answers an unknown session with `[{{ error }}]`: "
+                        "the frame survives with `{name}` unbound and {step} throws {error}, so a bad session gets a "
+                        "500 instead of an error answer."),
+                "fix": ("Keep only frames with the binding right after the query: `frames.filter(($) => $[{name}] !== "
+                        "undefined)`, and answer the invalid-session case in its own sync."),
+            },
+        },
+    },
+    "F9": {
+        "facts": {"sync": "the sync's name", "action": "Concept._query", "via": "query or queryAsync",
+                  "method": "the query's name", "loc": "file:line of the query"},
+        "variants": {
+            "syncs-object": {
+                "why": ("`{sync}` calls `{action}` with `frames.{via}`, but `{method}` ({loc}) returns a single object, "
+                        "not an array: `frames.query` iterates the result and throws "
+                        "`functionOutputArray is not iterable`."),
+                "fix": "Make `{method}` return an array of objects (`[{{ … }}]`, `[]` when nothing is found).",
+            },
+        },
+    },
+    "F13": {
+        "facts": {"note": "a note on what could not be verified, or ''"},
+        "variants": {
+            "syncs-inverted": {
+                "why": ("`{sync}` answers the invalid-session case when `{action}` leaves no frames, but for an unknown "
+                        "session the query returns `[{{ error }}]`, which keeps the frame: the length test never "
+                        "succeeds, this sync never fires and those requests time out.{note}"),
+                "fix": ("Test the binding instead of the length: keep the frames where the user is missing "
+                        "(`frames.filter(($) => $[user] === undefined)`), or match on the query's `error`."),
+            },
+        },
+    },
+    "F15": {
+        "facts": {"sync": "the sync's name", "path": "the request path", "route": "the passthrough route",
+                  "listed": "where passthrough.ts lists it", "file": "passthrough.ts"},
+        "variants": {
+            "syncs-shadowed": {
+                "why": ("`{sync}` listens on `{path}`, but `{route}` is also a passthrough route ({listed}); "
+                        "passthrough routes are registered before the Requesting catch-all, so the concept method "
+                        "answers directly and this sync never fires."),
+                "fix": "Add `\"{route}\"` to `exclusions` in `{file}` (and remove it from `inclusions`).",
+            },
+        },
+    },
+}
+
+
+def merge_into(modes: dict) -> None:
+    """Add the new modes and the extra wordings (with their facts) to the 2025 ``MODES`` table."""
+    for code, entry in NEW_MODES.items():
+        modes.setdefault(code, entry)
+    for code, extra in MORE_VARIANTS.items():
+        modes[code]["facts"] = {**modes[code].get("facts", {}), **extra["facts"]}
+        modes[code]["variants"] = {**modes[code]["variants"], **extra["variants"]}
