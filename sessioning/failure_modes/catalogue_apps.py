@@ -58,6 +58,19 @@ NEW_MODES = {
             },
         },
     },
+    "DROPPED-UNANSWERED": {
+        "title": "a request the `where` drops that no sync answers", "tag": "MATCH", "generation": "2025",
+        "facts": {"sync": "the sync's name", "path": "the request path"},
+        "variants": {
+            "syncs": {
+                "why": ("`{sync}`'s `where` can leave no frame for a `{path}` request (a filter, a length test, or a "
+                        "query answering `[]`), and no sync answers that case: such a request runs nothing and "
+                        + _TIMEOUT + "."),
+                "fix": ("Add an error sync for `{path}` whose `where` keeps exactly the frames this one drops and "
+                        "responds with an `error`."),
+            },
+        },
+    },
     "ACTION-ARRAY": {
         "title": "action returning an array, matched by key", "tag": "MATCH", "generation": "2025",
         "facts": {"sync": "the sync's name", "action": "Concept.method", "keys": "the output keys asked for",
@@ -103,8 +116,14 @@ MORE_VARIANTS = {
     },
     "F4": {
         "facts": {"sync": "the sync's name", "name": "the variable", "action": "the session query",
-                  "step": "the step that needs it", "error": "the error it throws"},
+                  "step": "the step that needs it", "error": "the error it throws", "via": "query or queryAsync"},
         "variants": {
+            "syncs-never-bound": {
+                "why": ("`{sync}` passes `{name}` to `frames.{via}({action}, …)`, but no `when` pattern and no earlier "
+                        "step binds `{name}`, so the query throws `Binding: Symbol({name}) not found in frame` on "
+                        "every request (500)."),
+                "fix": "Bind `{name}` first: add it to the `when` pattern (the request's keys) or to an earlier query's output.",
+            },
             "syncs-error-rows": {
                 "why": ("`{sync}` takes `{name}` from `{action}`, which answers an unknown session with `[{{ error }}]`: "
                         "the frame survives with `{name}` unbound and {step} throws {error}, so a bad session gets a "

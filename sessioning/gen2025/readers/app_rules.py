@@ -317,6 +317,57 @@ def error_never_answered(sd: Any, app: Any) -> Iterator[Finding]:
         return
 
 
+def query_input_never_bound(sd: Any, app: Any) -> Iterator[Finding]:
+    """F4: a `where` query's input variable that no `when` pattern and no earlier step binds: the
+    query throws ``Binding: Symbol(x) not found in frame`` on every request (500)."""
+    bound = {v for p in sd.when for v in _vars(p.input) | _vars(p.output)} | set(sd.where_bound)
+    for q in sorted(sd.where_queries, key=lambda w: w.line):
+        missing = sorted(_vars(q.input) - bound)
+        if missing and not any(c == "FILTER" and ln < q.line for c, ln, _ in sd.issues):
+            yield _finding(sd, "F4", "error", q.line, "syncs-never-bound", q.text, sync=sd.name, name=missing[0],
+                           action=q.action, via=q.via)
+            return
+        bound |= _vars(q.output)
+
+
+def _can_drop(sd: Any, app: Any) -> bool:
+    """Can this sync's `where` leave no frame for a request (a filter, a length test, a query that may
+    answer ``[]``)?"""
+    codes = {c for c, _, _ in sd.issues}
+    if "HELPER" in codes or any(c == "EMPTY-TEST" and "frame" in info.get("of", "").lower()
+                                for c, _, info in sd.issues):
+        return False  # the app handles "no frames left" itself, or a helper we cannot see may answer
+    if "FILTER" in codes or "EMPTY-FRAMES" in codes:
+        return True
+    for q in sd.where_queries:
+        meth = method_of(app, q.action)
+        if meth is not None and any(s.kind == EMPTY_LIST for s in meth.shapes):
+            return True
+    return False
+
+
+def dropped_request_unanswered(sd: Any, app: Any) -> Iterator[Finding]:
+    """DROPPED-UNANSWERED: a request sync whose `where` can drop the request, with no sync answering
+    that case (a responder waiting only for the request): the client waits until the timeout."""
+    path, _ = request_path(sd)
+    m = model_of(app)
+    if not path or not sd.registered or m is None or not m.concepts.files or not sd.has_where:
+        return
+    if any(p.action == "Requesting.respond" for p in sd.then) or not _can_drop(sd, app):
+        return
+    paths, generic = _paths(app)
+    pa = paths.get(path)
+    if pa is None or app.extra.get("coverage_gaps") or generic:
+        return
+    if any(not r.waits for r in pa.responders) or any(
+            c == "F14-await" and info.get("action") == "Requesting.respond" for d in pa.listeners
+            for c, _, info in d.issues):
+        return  # a sync answers at request level (an error sync), or a `where` answers itself
+    yield _finding(sd, "DROPPED-UNANSWERED", "warning", sd.where_queries[0].line if sd.where_queries else sd.line,
+                   "syncs", sync=sd.name, path=path)
+
+
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
-             error_never_answered, action_returning_list, query_output_mismatch, error_rows_reach_later_steps]
+             error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
+             query_input_never_bound, error_rows_reach_later_steps]

@@ -371,6 +371,9 @@ class SyncFileParser:
                 ctor = n.child_by_field_name("constructor")
                 if ctor is not None and _text(ctor) == "Frames":
                     self._new_frames(n, sd)
+                    args = n.child_by_field_name("arguments")
+                    if args is None or not args.named_children:
+                        sd.issues.append(("EMPTY-FRAMES", _line(n), {}))  # `new Frames()`: this request is dropped
             elif t == "object":
                 self._string_keys(n, sd)
             elif t == "await_expression":
@@ -380,12 +383,14 @@ class SyncFileParser:
             elif t in ("for_in_statement", "for_statement"):
                 sd.issues.append(("FILTER", _line(n), {}))  # frames rebuilt one by one
             elif t == "binary_expression" and _is_empty_test(n):
-                sd.issues.append(("EMPTY-TEST", _line(n), {}))  # `frames.length === 0`: an emptiness branch
+                left = n.child_by_field_name("left").child_by_field_name("object")
+                sd.issues.append(("EMPTY-TEST", _line(n), {"of": _text(left) if left is not None else ""}))
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
         if fn is not None and fn.type == "identifier":
             sd.issues.append(("FILTER", _line(n), {}))  # a helper may keep or drop frames: a filter for all we know
+            sd.issues.append(("HELPER", _line(n), {"name": _text(fn)}))  # …and may answer the request itself
         if fn is None or fn.type != "member_expression":
             return
         prop = _text(fn.child_by_field_name("property"))
