@@ -44,6 +44,13 @@ NEW_MODES = {
                 "fix": ("Give this `when` entry the success keys `{action}` returns, and add a sync answering "
                         "`[{action}, {{}}, {{ error }}]` with `error`."),
             },
+            "syncs-same-then": {
+                "why": ("`{sync}` calls `{action}` and `Requesting.respond` in one `then`: the answer is sent whatever "
+                        "`{action}` returns, so when it fails with `{{ error }}` the client of `{path}` is told it "
+                        "succeeded."),
+                "fix": ("Respond from separate syncs that wait for `{action}`: one matching its success keys, one "
+                        "matching `{{ error }}`."),
+            },
         },
     },
     "ERROR-UNANSWERED": {

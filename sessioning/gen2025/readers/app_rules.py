@@ -290,6 +290,32 @@ def error_rows_reach_later_steps(sd: Any, app: Any) -> Iterator[Finding]:
         return
 
 
+def _then_inputs_bound(sd: Any) -> bool:
+    """Every `then` input variable is bound before the `then` runs (else it throws and answers nothing)."""
+    bound = {v for p in sd.when for v in _vars(p.input) | _vars(p.output)} | set(sd.where_bound)
+    bound |= {v for q in sd.where_queries for v in _vars(q.output)}
+    return all(_vars(p.input) <= bound for p in sd.then)
+
+
+def respond_beside_failing_action(sd: Any, app: Any) -> Iterator[Finding]:
+    """SILENT-ERROR: ``then: [A, …], [Requesting.respond, …]`` answers before looking at A's result, so
+    a failed A (``{ error }``) is answered as a success."""
+    actions_ = [p.action for p in sd.then]
+    if "Requesting.respond" not in actions_ or not empty_output_matches_all(app):
+        return
+    if any(p.action != "Requesting.request" for p in sd.when) or not _then_inputs_bound(sd):
+        return  # the answer reports an action the `when` saw succeed, or the `then` throws first (F1/UNBOUND)
+    at = actions_.index("Requesting.respond")
+    if "error" in (sd.then[at].input or {}):
+        return
+    for p in sd.then[:at]:  # an action after the answer is a follow-up job, not what the answer reports
+        if can_fail(app, p.action) is True:
+            path, _ = request_path(sd)
+            yield _finding(sd, "SILENT-ERROR", "warning", p.line, "syncs-same-then", p.text, sync=sd.name,
+                           path=path or "this request", action=p.action)
+            return
+
+
 def error_never_answered(sd: Any, app: Any) -> Iterator[Finding]:
     """ERROR-UNANSWERED: the action a path runs can return ``{ error }`` but only success responders
     wait for it: a failure is never answered and the request times out."""
@@ -369,5 +395,5 @@ def dropped_request_unanswered(sd: Any, app: Any) -> Iterator[Finding]:
 
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
-             error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
+             respond_beside_failing_action, error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
              query_input_never_bound, error_rows_reach_later_steps]
