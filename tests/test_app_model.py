@@ -109,7 +109,7 @@ def test_answers_by_path(shapes):
 def test_coverage_names_factories_and_default_exports(shapes):
     _, _, cov, _ = shapes
     assert cov.missed == 3
-    assert cov.line() == ("25 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
+    assert cov.line() == ("27 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
                           "(AnswerWrite, default); re-exported from `./extra.ts` in registry/index.sync.ts "
                           "(HealthCheck)")
 
@@ -133,6 +133,8 @@ def test_new_rules_on_shapes(shapes):
         # the factory-built syncs might answer it: reported, but only at info
         "Forget": {"NO-RESPONDER:info"},
         "WriteAsOwner": {"F4:warning"},
+        "EraseNow": {"SILENT-ERROR:warning"},  # answered in the same `then` as the erase
+        "WhoAmI": {"F4:error"},  # `session` is bound by nothing
     }
 
 
@@ -143,6 +145,8 @@ def test_no_responder_is_an_error_when_every_sync_was_read(shapes):
     assert got["Forget"] == {"NO-RESPONDER:error"}
     # every sync read: an error only success responders wait for is reported too
     assert got["WriteAsOwner"] == {"F4:warning", "ERROR-UNANSWERED:warning"}
+    # `_owner` may answer `[]`, and no sync answers /notes/write at request level
+    assert got["WriteNote"] == {"DROPPED-UNANSWERED:warning"}
 
 
 def test_texts_come_from_the_catalogue(shapes):
@@ -195,7 +199,7 @@ def test_coverage_is_printed_with_the_sources(capsys):
 
     assert cli.main(["doctor", str(SHAPES), "--no-progress"]) == 1
     out = capsys.readouterr().out
-    assert "25 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
+    assert "27 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
 
 
 def test_checks_follow_a_patched_engine():
