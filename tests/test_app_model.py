@@ -162,7 +162,8 @@ def test_texts_come_from_the_catalogue(shapes):
 def test_rules_say_nothing_without_a_model(shapes):
     *_, ctx = shapes
     bare = SimpleNamespace(syncs=ctx.syncs, extra={})
-    assert _codes(bare) == {"NoSlash": {"PATH-SLASH:error"}}
+    # only the rules that need no concept, engine or route pass their verdict
+    assert _codes(bare) == {"NoSlash": {"PATH-SLASH:error"}, "WhoAmI": {"F4:error"}}
 
 
 def test_session_check_verdicts(shapes):
