@@ -95,6 +95,18 @@ NEW_MODES = {
 }
 
 MORE_VARIANTS = {
+    "UNBOUND": {
+        "facts": {},
+        "variants": {
+            "syncs-one-branch": {
+                "why": ("`{sync}`'s `where` binds `{name}` on one branch but hands some frames back unchanged: on that "
+                        "branch `{name}` is unbound and `{action}` in `then` throws `Missing binding: Symbol({name})` "
+                        "(500), so a sync meant to answer that case never gets its turn."),
+                "fix": ("Drop the frames without `{name}` (`.filter(($) => $[{name}] !== undefined)`) and answer them "
+                        "from their own sync."),
+            },
+        },
+    },
     "F2": {
         "facts": {"sync": "the sync's name", "action": "Concept._query", "missing": "the keys the rows lack",
                   "method": "the query's name", "loc": "file:line of the query", "has": "the keys the rows carry",

@@ -343,6 +343,23 @@ def error_never_answered(sd: Any, app: Any) -> Iterator[Finding]:
         return
 
 
+def bound_on_one_branch(sd: Any, app: Any) -> Iterator[Finding]:
+    """UNBOUND: a `where` that binds ``x`` on one branch and passes the frame unchanged on another,
+    with ``x`` needed by `then` and no filter after: on that branch `then` throws ``Missing binding``."""
+    used = {v for p in sd.then for v in _vars(p.input)}
+    for c, line, info in sd.issues:
+        if c != "ONE-BRANCH":
+            continue
+        if any(c2 == "FILTER" and ln > line for c2, ln, _ in sd.issues):
+            continue  # the frames without it are dropped afterwards
+        missing = [v for v in info["vars"] if v in used]
+        if missing:
+            action = next(p.action for p in sd.then if missing[0] in _vars(p.input))
+            yield _finding(sd, "UNBOUND", "error", line, "syncs-one-branch", sync=sd.name, name=missing[0],
+                           action=action)
+            return
+
+
 def query_input_never_bound(sd: Any, app: Any) -> Iterator[Finding]:
     """F4: a `where` query's input variable that no `when` pattern and no earlier step binds: the
     query throws ``Binding: Symbol(x) not found in frame`` on every request (500)."""
@@ -396,4 +413,4 @@ def dropped_request_unanswered(sd: Any, app: Any) -> Iterator[Finding]:
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
              respond_beside_failing_action, error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
-             query_input_never_bound, error_rows_reach_later_steps]
+             query_input_never_bound, error_rows_reach_later_steps, bound_on_one_branch]

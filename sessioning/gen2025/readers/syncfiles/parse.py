@@ -115,6 +115,31 @@ def _is_empty_test(n: Any) -> bool:
             and ((_text(op) in ("===", "==") and _text(right) == "0") or (_text(op) == "<" and _text(right) == "1")))
 
 
+def _one_branch_bindings(fn: Any, sd: SyncDef) -> list[str]:
+    """Variables a ``frames.map`` callback binds (``{ ...f, [x]: … }``) on one return while another
+    return hands back the frame unchanged: on that path ``x`` stays unbound."""
+    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+    names = {_text(c) for c in _walk(params) if c.type == "identifier"} if params is not None else set()
+    bound: set[str] = set()
+    plain = False
+    for n in _walk(fn):
+        if n.type != "return_statement" or not n.named_children:
+            continue
+        val = _unwrap(n.named_children[0])
+        if val is None:
+            continue
+        if val.type == "identifier" and _text(val) in names:
+            plain = True
+        elif val.type == "object":
+            for prop in val.named_children:
+                key = prop.child_by_field_name("key") if prop.type == "pair" else None
+                inner = key.named_children[0] if key is not None and key.type == "computed_property_name" and \
+                    key.named_children else None
+                if inner is not None and inner.type == "identifier" and _text(inner) in sd.vars:
+                    bound.add(sd.vars[_text(inner)])
+    return sorted(bound) if plain else []
+
+
 class SyncFileParser:
     """One file's syncs (``.syncs``), the concepts it names (``.concepts``) and ``PARSE`` findings."""
 
@@ -398,6 +423,10 @@ class SyncFileParser:
             sd.issues.append(("FILTER", _line(n), {}))  # frames kept or dropped by the app's own test
         args = n.child_by_field_name("arguments")
         arglist = [_unwrap(a) for a in (args.named_children if args else []) if a.type != "comment"]
+        if prop == "map" and arglist and arglist[0].type in ("arrow_function", "function_expression"):
+            one_branch = _one_branch_bindings(arglist[0], sd)
+            if one_branch:
+                sd.issues.append(("ONE-BRANCH", _line(n), {"vars": one_branch}))
         if prop in ("query", "queryAsync") and arglist:
             q = arglist[0]
             if q.type == "member_expression":
