@@ -8,6 +8,22 @@ recorded run), ``log…`` (the server-log reader), ``syncs…`` (the sync-file c
 (the database checks).
 """
 
+from .catalogue_apps import (
+    APP_F2_FACTS,
+    APP_F2_VARIANTS,
+    APP_F4_FACTS,
+    APP_F4_VARIANTS,
+    APP_F9_FACTS,
+    APP_F9_VARIANTS,
+    APP_F13_FACTS,
+    APP_F13_VARIANTS,
+    APP_F15_FACTS,
+    APP_F15_VARIANTS,
+    APP_UNBOUND_FACTS,
+    APP_UNBOUND_VARIANTS,
+)
+from .catalogue_apps import NEW_MODES as APP_NEW_MODES
+
 # Shared sentences (several wordings end the same way).
 _SPLIT_FIX = ("Split it: one sync creates the session when login succeeds; a second sync, whose `when` "
               "includes `[Sessioning.create, {{}}, {{session}}]`, responds.")
@@ -183,12 +199,12 @@ MODES = {
     },
     "F2": {
         "title": "query rows lack the output key, variable left unbound", "tag": "BINDING", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F2_FACTS,
             "name": "the unbound variable", "step": "the `where` query that left it unbound",
             "out_key": "the query's output key for it", "had": "phrase rows.had, or ''",
             "source": "where the sync could bind it", "where": "the log reader's request prefix",
         },
-        "variants": {
+        "variants": {**APP_F2_VARIANTS,
             "engine": {
                 "why": _F2_ROWS,
                 "fix": ("Drop frames whose rows are errors before `then` (e.g. `.filter(lambda f: {name} in f)`), add an "
@@ -278,12 +294,12 @@ MODES = {
     },
     "F4": {
         "title": "query input variable unbound (`Binding: … not found`)", "tag": "BINDING", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F4_FACTS,
             "fn": "the query that needs it", "name": "the unbound variable", "bound": "the frame's bound names",
             "sync": "the sync's name", "cause": "phrase F4.cause-none or F4.cause-rows",
             "where": "the log reader's request prefix",
         },
-        "variants": {
+        "variants": {**APP_F4_VARIANTS,
             "engine": {
                 "why": ("`{fn}` needs `{name}` as input, but this frame has no `{name}`"
                         " (bound: {bound}). Usually an earlier query returned"
@@ -435,12 +451,12 @@ MODES = {
     },
     "F9": {
         "title": "query or `where` not returning an array/Frames", "tag": "ENGINE", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F9_FACTS,
             "fn": "the query", "type": "the type it returned", "value": "the value it returned (repr)",
             "sync": "the sync's name", "message": "the error message", "where": "the log reader's request prefix",
             "msg": "the error message (log)",
         },
-        "variants": {
+        "variants": {**APP_F9_VARIANTS,
             "engine-query": {
                 "why": "`{fn}` returned {type} ({value}), not a list: queries must return a list of dicts.",
                 "fix": "Return a list from `{fn}`: `[{{...}}]` for one row, `[]` for none.",
@@ -628,12 +644,12 @@ MODES = {
     },
     "F13": {
         "title": "auth check that checks nothing", "tag": "MATCH", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F13_FACTS,
             "step": "the query", "input": "its input pattern as written", "sync": "the sync's name",
             "tail": "phrase F13.still-fired, or '.'", "error": "the error the query returned",
             "name": "the variable left unbound", "via": "query or queryAsync", "action": "Concept._query as written",
         },
-        "variants": {
+        "variants": {**APP_F13_VARIANTS,
             "run-empty-output": {"why": _F13_RUN_EMPTY + "{tail}", "fix": _F13_RUN_EMPTY_FIX},
             "run-unused": {
                 "why": ("`{sync}` fired although `{step}` returned {{error: {error}}}: `{name}` stayed unbound and "
@@ -691,8 +707,8 @@ MODES = {
     },
     "F15": {
         "title": "passthrough route shadows Requesting", "tag": "MATCH", "generation": "2025",
-        "facts": {"n": "how many unverified routes", "route": "one of them"},
-        "variants": {
+        "facts": {**APP_F15_FACTS, "n": "how many unverified routes", "route": "one of them"},
+        "variants": {**APP_F15_VARIANTS,
             "log": {
                 "why": ("{n} passthrough route(s) are registered but unverified (e.g. `{route}`). "
                         "Passthrough routes win over the Requesting catch-all, so a request to one of them runs "
@@ -926,8 +942,8 @@ MODES = {
     # Kit checks with no id in failure-modes.md
     "UNBOUND": {
         "title": "a `then` variable that nothing binds", "tag": "BINDING", "generation": "2025",
-        "facts": {"name": "the unbound variable", "sync": "the sync's name", "action": "the `then` action"},
-        "variants": {
+        "facts": {**APP_UNBOUND_FACTS, "name": "the unbound variable", "sync": "the sync's name", "action": "the `then` action"},
+        "variants": {**APP_UNBOUND_VARIANTS,
             "engine": {
                 "why": "nothing in this sync binds `{name}`: it is not in any `when` pattern or `where` query output.",
                 "fix": "Bind `{name}` in `when` (an input or output key) or in `where` (a query's output pattern).",
@@ -989,9 +1005,6 @@ MODES = {
             },
         },
     },
+    # the whole-app sync checks (issue 12), after the first published codes
+    **APP_NEW_MODES,
 }
-
-# The whole-app sync checks (issue 12) keep their wordings in their own data module.
-from .catalogue_apps import merge_into as _merge_apps  # noqa: E402
-
-_merge_apps(MODES)

@@ -191,10 +191,17 @@ MORE_VARIANTS = {
 }
 
 
-def merge_into(modes: dict) -> None:
-    """Add the new modes and the extra wordings (with their facts) to the 2025 ``MODES`` table."""
-    for code, entry in NEW_MODES.items():
-        modes.setdefault(code, entry)
-    for code, extra in MORE_VARIANTS.items():
-        modes[code]["facts"] = {**modes[code].get("facts", {}), **extra["facts"]}
-        modes[code]["variants"] = {**modes[code]["variants"], **extra["variants"]}
+
+# Named parts of MORE_VARIANTS, spread into the matching entries of the 2025 table.
+APP_UNBOUND_FACTS = MORE_VARIANTS["UNBOUND"]["facts"]
+APP_UNBOUND_VARIANTS = MORE_VARIANTS["UNBOUND"]["variants"]
+APP_F2_FACTS = MORE_VARIANTS["F2"]["facts"]
+APP_F2_VARIANTS = MORE_VARIANTS["F2"]["variants"]
+APP_F4_FACTS = MORE_VARIANTS["F4"]["facts"]
+APP_F4_VARIANTS = MORE_VARIANTS["F4"]["variants"]
+APP_F9_FACTS = MORE_VARIANTS["F9"]["facts"]
+APP_F9_VARIANTS = MORE_VARIANTS["F9"]["variants"]
+APP_F13_FACTS = MORE_VARIANTS["F13"]["facts"]
+APP_F13_VARIANTS = MORE_VARIANTS["F13"]["variants"]
+APP_F15_FACTS = MORE_VARIANTS["F15"]["facts"]
+APP_F15_VARIANTS = MORE_VARIANTS["F15"]["variants"]

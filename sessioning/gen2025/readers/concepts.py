@@ -93,7 +93,7 @@ class Method:
             if s.error:
                 out.add("list_error" if s.kind == LIST else "object_error")
             elif s.kind == EMPTY_LIST:
-                out.add("empty")
+                out |= {"empty"}
         return out
 
     def has_error_return(self) -> bool:
