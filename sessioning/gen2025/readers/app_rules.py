@@ -373,20 +373,28 @@ def query_input_never_bound(sd: Any, app: Any) -> Iterator[Finding]:
         bound |= _vars(q.output)
 
 
+def _query_may_drop(sd: Any, app: Any) -> bool:
+    """A query that may answer ``[]`` whose frames the `where` goes on with."""
+    kept = {ln for c, ln, info in sd.issues if c == "QUERY-KEPT" and info.get("kept")}
+    for q in sd.where_queries:
+        meth = method_of(app, q.action)
+        if q.line in kept and meth is not None and any(s.kind == EMPTY_LIST for s in meth.shapes):
+            return True
+    return False
+
+
 def _can_drop(sd: Any, app: Any) -> bool:
     """Can this sync's `where` leave no frame for a request (a filter, a length test, a query that may
-    answer ``[]``)?"""
+    answer ``[]``)? Not when a bad session already makes it throw (F4) and nothing else can drop."""
     codes = {c for c, _, _ in sd.issues}
     if "HELPER" in codes or any(c == "EMPTY-TEST" and "frame" in info.get("of", "").lower()
                                 for c, _, info in sd.issues):
         return False  # the app handles "no frames left" itself, or a helper we cannot see may answer
-    if "FILTER" in codes or "EMPTY-FRAMES" in codes:
+    if _query_may_drop(sd, app):
         return True
-    for q in sd.where_queries:
-        meth = method_of(app, q.action)
-        if meth is not None and any(s.kind == EMPTY_LIST for s in meth.shapes):
-            return True
-    return False
+    if next(error_rows_reach_later_steps(sd, app), None) is not None:
+        return False  # its filters only drop frames that have already thrown
+    return "FILTER" in codes or "EMPTY-FRAMES" in codes
 
 
 def dropped_request_unanswered(sd: Any, app: Any) -> Iterator[Finding]:

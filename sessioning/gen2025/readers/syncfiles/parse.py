@@ -115,6 +115,33 @@ def _is_empty_test(n: Any) -> bool:
             and ((_text(op) in ("===", "==") and _text(right) == "0") or (_text(op) == "<" and _text(right) == "1")))
 
 
+def _result_kept(call: Any, fn: Any) -> bool:
+    """Does the `where` go on with this query's frames: returned, chained, or assigned back to the
+    variable it was called on (``frames = await frames.query(…)``)? A result put in another variable
+    (``const liked = await frames.query(…)``) may never reach the returned frames."""
+    node = call
+    while node.parent is not None and node.parent.type in ("await_expression", "parenthesized_expression"):
+        node = node.parent
+    parent = node.parent
+    if parent is None:
+        return True
+    if parent.type in ("return_statement", "arrow_function", "member_expression"):
+        return True
+    target = None
+    if parent.type == "assignment_expression":
+        target = parent.child_by_field_name("left")
+    elif parent.type == "variable_declarator":
+        target = parent.child_by_field_name("name")
+    obj = fn.child_by_field_name("object")
+    return target is not None and obj is not None and _text(target) == _text(obj)
+
+
+#: Global functions of JavaScript: calling one in `where` neither filters frames nor answers a request.
+_BUILTINS = frozenset({"Symbol", "String", "Number", "Boolean", "Array", "Object", "Date", "BigInt",
+                       "parseInt", "parseFloat", "isNaN", "isFinite", "structuredClone", "encodeURIComponent",
+                       "decodeURIComponent", "setTimeout", "clearTimeout", "Error", "RegExp"})
+
+
 def _one_branch_bindings(fn: Any, sd: SyncDef) -> list[str]:
     """Variables a ``frames.map`` callback binds (``{ ...f, [x]: … }``) on one return while another
     return hands back the frame unchanged: on that path ``x`` stays unbound."""
@@ -413,13 +440,13 @@ class SyncFileParser:
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
-        if fn is not None and fn.type == "identifier":
+        if fn is not None and fn.type == "identifier" and _text(fn) not in _BUILTINS:
             sd.issues.append(("FILTER", _line(n), {}))  # a helper may keep or drop frames: a filter for all we know
             sd.issues.append(("HELPER", _line(n), {"name": _text(fn)}))  # …and may answer the request itself
         if fn is None or fn.type != "member_expression":
             return
         prop = _text(fn.child_by_field_name("property"))
-        if prop in ("filter", "flatMap", "reduce", "splice"):
+        if prop in ("filter", "flatMap", "splice"):
             sd.issues.append(("FILTER", _line(n), {}))  # frames kept or dropped by the app's own test
         args = n.child_by_field_name("arguments")
         arglist = [_unwrap(a) for a in (args.named_children if args else []) if a.type != "comment"]
@@ -441,6 +468,7 @@ class SyncFileParser:
             for v in (out or {}).values():
                 if v[0] == "var":
                     sd.where_bound.add(v[1])
+            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": _result_kept(n, fn)}))
         elif prop == "collectAs" and len(arglist) >= 2 and arglist[1].type == "identifier":
             name = _text(arglist[1])
             if name in sd.vars:
