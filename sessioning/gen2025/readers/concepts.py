@@ -258,7 +258,10 @@ def _object_type_keys(node: Node) -> frozenset[str]:
 def file_types(root: Node) -> dict[str, frozenset[str]]:
     """Every ``interface X { … }`` and ``type X = { … }`` of a file: name → property names."""
     out: dict[str, frozenset[str]] = {}
-    for n in ts.walk(root):
+    tops = [d for stmt in root.named_children
+            for d in ([stmt.child_by_field_name("declaration")] if stmt.type == "export_statement" else [stmt])
+            if d is not None]  # interfaces and type aliases are declared at the top of a file
+    for n in tops:
         if n.type == "interface_declaration":
             body = next((c for c in n.named_children if c.type in ("interface_body", "object_type")), None)
             name = n.child_by_field_name("name")

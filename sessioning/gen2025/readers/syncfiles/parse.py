@@ -19,6 +19,7 @@ from typing import Any
 from sessioning.findings import Finding
 from sessioning.masking import is_password_key, is_secret_key
 
+from . import marks
 from .model import Pattern, Source, SyncDef, Value, WhereQuery
 
 __all__ = ["SyncFileParser"]
@@ -103,68 +104,6 @@ def _source(node: Any) -> Source:
 
 
 # ---------------------------------------------------------------- per-file extraction
-
-
-def _is_empty_test(n: Any) -> bool:
-    """``x.length === 0`` (or ``== 0``, ``< 1``): the `where` branches on a query leaving no frames."""
-    left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-    op = n.child_by_field_name("operator")
-    if left is None or right is None or op is None:
-        return False
-    return (left.type == "member_expression" and _text(left).endswith(".length")
-            and ((_text(op) in ("===", "==") and _text(right) == "0") or (_text(op) == "<" and _text(right) == "1")))
-
-
-def _result_kept(call: Any, fn: Any) -> bool:
-    """Does the `where` go on with this query's frames: returned, chained, or assigned back to the
-    variable it was called on (``frames = await frames.query(…)``)? A result put in another variable
-    (``const liked = await frames.query(…)``) may never reach the returned frames."""
-    node = call
-    while node.parent is not None and node.parent.type in ("await_expression", "parenthesized_expression"):
-        node = node.parent
-    parent = node.parent
-    if parent is None:
-        return True
-    if parent.type in ("return_statement", "arrow_function", "member_expression"):
-        return True
-    target = None
-    if parent.type == "assignment_expression":
-        target = parent.child_by_field_name("left")
-    elif parent.type == "variable_declarator":
-        target = parent.child_by_field_name("name")
-    obj = fn.child_by_field_name("object")
-    return target is not None and obj is not None and _text(target) == _text(obj)
-
-
-#: Global functions of JavaScript: calling one in `where` neither filters frames nor answers a request.
-_BUILTINS = frozenset({"Symbol", "String", "Number", "Boolean", "Array", "Object", "Date", "BigInt",
-                       "parseInt", "parseFloat", "isNaN", "isFinite", "structuredClone", "encodeURIComponent",
-                       "decodeURIComponent", "setTimeout", "clearTimeout", "Error", "RegExp"})
-
-
-def _one_branch_bindings(fn: Any, sd: SyncDef) -> list[str]:
-    """Variables a ``frames.map`` callback binds (``{ ...f, [x]: … }``) on one return while another
-    return hands back the frame unchanged: on that path ``x`` stays unbound."""
-    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
-    names = {_text(c) for c in _walk(params) if c.type == "identifier"} if params is not None else set()
-    bound: set[str] = set()
-    plain = False
-    for n in _walk(fn):
-        if n.type != "return_statement" or not n.named_children:
-            continue
-        val = _unwrap(n.named_children[0])
-        if val is None:
-            continue
-        if val.type == "identifier" and _text(val) in names:
-            plain = True
-        elif val.type == "object":
-            for prop in val.named_children:
-                key = prop.child_by_field_name("key") if prop.type == "pair" else None
-                inner = key.named_children[0] if key is not None and key.type == "computed_property_name" and \
-                    key.named_children else None
-                if inner is not None and inner.type == "identifier" and _text(inner) in sd.vars:
-                    bound.add(sd.vars[_text(inner)])
-    return sorted(bound) if plain else []
 
 
 class SyncFileParser:
@@ -434,13 +373,13 @@ class SyncFileParser:
                     self._awaited_action(call, sd)
             elif t in ("for_in_statement", "for_statement"):
                 sd.issues.append(("FILTER", _line(n), {}))  # frames rebuilt one by one
-            elif t == "binary_expression" and _is_empty_test(n):
+            elif t == "binary_expression" and marks.is_empty_test(n):
                 left = n.child_by_field_name("left").child_by_field_name("object")
                 sd.issues.append(("EMPTY-TEST", _line(n), {"of": _text(left) if left is not None else ""}))
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
-        if fn is not None and fn.type == "identifier" and _text(fn) not in _BUILTINS:
+        if fn is not None and fn.type == "identifier" and _text(fn) not in marks.BUILTINS:
             sd.issues.append(("FILTER", _line(n), {}))  # a helper may keep or drop frames: a filter for all we know
             sd.issues.append(("HELPER", _line(n), {"name": _text(fn)}))  # …and may answer the request itself
         if fn is None or fn.type != "member_expression":
@@ -451,7 +390,7 @@ class SyncFileParser:
         args = n.child_by_field_name("arguments")
         arglist = [_unwrap(a) for a in (args.named_children if args else []) if a.type != "comment"]
         if prop == "map" and arglist and arglist[0].type in ("arrow_function", "function_expression"):
-            one_branch = _one_branch_bindings(arglist[0], sd)
+            one_branch = marks.one_branch_bindings(arglist[0], sd.vars)
             if one_branch:
                 sd.issues.append(("ONE-BRANCH", _line(n), {"vars": one_branch}))
         if prop in ("query", "queryAsync") and arglist:
@@ -468,7 +407,7 @@ class SyncFileParser:
             for v in (out or {}).values():
                 if v[0] == "var":
                     sd.where_bound.add(v[1])
-            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": _result_kept(n, fn)}))
+            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": marks.result_kept(n, fn)}))
         elif prop == "collectAs" and len(arglist) >= 2 and arglist[1].type == "identifier":
             name = _text(arglist[1])
             if name in sd.vars:
