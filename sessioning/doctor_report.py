@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sessioning.db.connect import ConnectionProblem
+from sessioning.db.connect import ConfigurationProblem, ConnectionProblem
 from sessioning.errors import EXIT_ERRORS, EXIT_OK, KitError
 from sessioning.files import FileRefused
 from sessioning.findings import Finding
@@ -90,6 +90,8 @@ class DoctorReport:
         """
         try:
             yield
+        except ConfigurationProblem as e:  # an unreadable .env, no DB_NAME: fix the input first (exit 2)
+            self.problem(part, e)
         except ConnectionProblem as e:
             # the database is unreachable or unconfigured: that is a finding (F18), not a usage error
             self.findings.append(_unreachable(e))

@@ -8,6 +8,7 @@ cause and what to do.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -18,6 +19,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from sessioning.errors import KitError
+from sessioning.files import FileRefused, read_bytes
 from sessioning.masking import MASK, mask_text_uris, mask_uri, uri_credentials, uri_hosts
 
 from .embedded import embedded_client
@@ -42,28 +44,80 @@ class ConnectionProblem(KitError, RuntimeError):
         self.original = original
 
 
+class ConfigurationProblem(ConnectionProblem):
+    """The configuration itself is wrong (an unreadable ``.env``, no ``DB_NAME``, an odd ``timeout=``):
+    a usage error to fix before any server is contacted, so the command line exits 2 rather than
+    reporting an unreachable database."""
+
+
+#: A ``.env`` larger than this is not a configuration file (a log pasted by mistake?).
+MAX_ENV_BYTES = 1024 * 1024
+
+
 def load_config(env_file: str | os.PathLike | None = None) -> dict[str, str]:
     """``MONGODB_URL`` / ``DB_NAME`` from ``env_file`` (or ``./.env``), overridden by the environment."""
     values: dict[str, str] = {}
     path = Path(env_file) if env_file else Path(".env")
-    if env_file and not path.is_file():
-        raise ConnectionProblem(f"No .env file at {path}: pass the path of your app's .env (it holds MONGODB_URL and DB_NAME).")
-    if path.is_file():
-        try:
-            raw = dotenv_values(path)
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ConnectionProblem(f"{path} is not a readable .env file ({type(e).__name__}): it should hold lines like MONGODB_URL=mongodb://… and DB_NAME=…") from None
+    if env_file and not path.exists():
+        raise ConfigurationProblem(
+            f"No .env file at {path}: pass the path of your app's .env (it holds MONGODB_URL and DB_NAME).")
+    if env_file or path.is_file():
+        raw = _read_env(path, explicit=bool(env_file))
         values.update({k: v for k, v in raw.items() if v is not None and k in ("MONGODB_URL", "DB_NAME")})
-        if env_file and "MONGODB_URL" not in values and "MONGODB_URL" in path.read_text(errors="replace"):
-            # The file means to name a server: never fall back to the embedded database silently.
-            raise ConnectionProblem(
-                f"{path} mentions MONGODB_URL but not in a form python-dotenv can read: write one line "
-                "MONGODB_URL=mongodb://… (quotes closed) and one line DB_NAME=…"
-            )
     for key in ("MONGODB_URL", "DB_NAME"):
         if os.environ.get(key) and not env_file:
             values[key] = os.environ[key]
     return values
+
+
+def _read_env(path: Path, *, explicit: bool) -> dict[str, str | None]:
+    """The ``.env`` at ``path`` as python-dotenv reads it (the template's format), or a
+    :class:`ConfigurationProblem` saying what is wrong: never an empty result that would
+    silently mean "the embedded database" for a file the user named."""
+    try:
+        data = read_bytes(path, ".env file", limit=MAX_ENV_BYTES)
+    except FileRefused as e:
+        raise ConfigurationProblem(f"{e}: a .env file holds lines like MONGODB_URL=mongodb://… and DB_NAME=…") from None
+    problem = _env_encoding_problem(data)
+    if problem is None:
+        text = data.decode("utf-8-sig")
+        try:
+            raw = dotenv_values(stream=io.StringIO(text))
+        except ValueError as e:
+            problem = f"python-dotenv cannot read it ({e})"
+        else:
+            problem = _env_content_problem(text, raw) if explicit else None
+            if problem is None:
+                return raw
+    raise ConfigurationProblem(
+        f"{path} is not a readable .env file: {problem}. Write one line MONGODB_URL=mongodb://… "
+        "(quotes closed) and one line DB_NAME=…, saved as UTF-8.")
+
+
+def _env_encoding_problem(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return "it is UTF-16 or UTF-32 text (PowerShell's > and Notepad's \"Unicode\" write that), not UTF-8"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return f"it is not UTF-8 text (byte {e.start})"
+    return None
+
+
+def _env_content_problem(text: str, raw: dict[str, str | None]) -> str | None:
+    """What keeps a readable file from configuring anything, for a file the user named."""
+    if not text.strip() or all(line.lstrip().startswith("#") for line in text.splitlines() if line.strip()):
+        return "it is empty"
+    for key in ("MONGODB_URL", "DB_NAME"):
+        near = [k for k in raw if k != key and k.strip().upper() == key]
+        if near and raw.get(key) is None:
+            return f"it defines {near[0]!r} but the app reads {key} (names are case-sensitive)"
+    if raw.get("MONGODB_URL") is None and "MONGODB_URL" in text:
+        # The file means to name a server: never fall back to the embedded database silently.
+        return "it mentions MONGODB_URL but not in a form python-dotenv can read"
+    if not raw:
+        return "it holds no NAME=value line"
+    return None
 
 
 def _hosts(uri: str) -> str:
@@ -172,11 +226,11 @@ def connect(
         client = embedded_client()
         return WatchedDatabase(client[db_name or "sessioning"], readonly=readonly, label="the embedded in-process database", client=client)
     if not isinstance(uri, str) or not uri.strip():
-        raise ConnectionProblem("Could not find environment variable: MONGODB_URL — set it (or pass uri=…), or call connect() with no arguments for the embedded database.")
+        raise ConfigurationProblem("Could not find environment variable: MONGODB_URL — set it (or pass uri=…), or call connect() with no arguments for the embedded database.")
     if not db_name:
-        raise ConnectionProblem("Could not find environment variable: DB_NAME — set it in your .env next to MONGODB_URL (or pass db_name=…).")
+        raise ConfigurationProblem("Could not find environment variable: DB_NAME — set it in your .env next to MONGODB_URL (or pass db_name=…).")
     if not isinstance(db_name, str) or any(c in db_name for c in '/\\. "$') or len(db_name) > 63:
-        raise ConnectionProblem(f"DB_NAME {db_name!r} is not a valid MongoDB database name (no / \\ . space \" $, at most 63 characters).")
+        raise ConfigurationProblem(f"DB_NAME {db_name!r} is not a valid MongoDB database name (no / \\ . space \" $, at most 63 characters).")
     timeout = _check_timeout(timeout)
     uri = uri.strip()
     if len(uri) > MAX_URI_LENGTH:
@@ -193,7 +247,7 @@ def connect(
 def _check_timeout(timeout: Any) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
             or not 0 < timeout <= MAX_TIMEOUT_S:
-        raise ConnectionProblem(
+        raise ConfigurationProblem(
             f"timeout={timeout!r} is not a number of seconds between 0 and {MAX_TIMEOUT_S:g}: "
             f"pass e.g. timeout={DEFAULT_TIMEOUT_S:g} (the default), or leave it out.", cause="bad timeout")
     return float(timeout)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import json
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,12 +82,63 @@ class Fault:
         return self.times is not None and self.fired >= self.times
 
 
-class Faults:
-    """The faults armed on one database handle."""
+_ACTION = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 
-    def __init__(self) -> None:
+
+def _target_problem(op: str, target: Any, known: set[str]) -> str | None:
+    """Why ``target`` can never match a write (``op`` ≠ "action") or an action, or None.
+
+    A mistyped target would never fire and say nothing, so it is refused when armed: its form is
+    checked, and a name *close* to one this database handle knows (a collection its concepts opened,
+    an action already run, a concept's name), yet not it, is taken for a typo. A name unlike any
+    known one is accepted: its collection or concept may simply not be in use yet.
+    """
+    if not isinstance(target, str) or not target or target != target.strip():
+        return f"{target!r} is not a name (no empty names, no spaces around it)"
+    collections = {k for k in known if not k.startswith("action:")}
+    if op != "action":
+        if "$" in target or "\x00" in target or any(c.isspace() for c in target):
+            return f"{target!r} is not a collection name (no $, spaces or NUL)"
+        if target not in collections and _close(target, collections):
+            return f"this database has no collection {target!r}" + _did_you_mean(target, collections)
+        return None
+    if not _ACTION.fullmatch(target):
+        return f"{target!r} is not an action: write Concept.action, e.g. \"Sessioning.create\""
+    actions = {k.removeprefix("action:") for k in known if k.startswith("action:")}
+    concepts = {k.split(".", 1)[0] for k in collections | actions if "." in k}
+    concept = target.split(".", 1)[0]
+    if concept not in concepts and _close(concept, concepts):
+        return f"no concept {concept!r} uses this database" + _did_you_mean(concept, concepts)
+    if target not in actions and _close(target, actions, exact_only=True):
+        return f"no action {target!r} has run" + _did_you_mean(target, actions)
+    return None
+
+
+def _close(name: str, names: set[str], *, exact_only: bool = False) -> list[str]:
+    """Known names ``name`` is a typo of: the same but for case, or (unless ``exact_only``) very
+    close (a missing or doubled letter; "Posting.posts" and "Posting.comments" are not close)."""
+    lowered = {n.lower(): n for n in names}
+    if name.lower() in lowered:
+        return [lowered[name.lower()]]
+    return [] if exact_only else difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.88)
+
+
+def _did_you_mean(name: str, names: set[str]) -> str:
+    return f" (did you mean {' or '.join(repr(c) for c in _close(name, names))}?)"
+
+
+class Faults:
+    """The faults armed on one database handle.
+
+    ``known`` (given by the database handle): the names it knows, to refuse a target that can never
+    match: its collections, and ``action:Concept.action`` for each action already run.
+    """
+
+    def __init__(self, known: Callable[[], Iterable[str]] | None = None) -> None:
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
+        self._known = known
+        self._actions_seen: set[str] = set()
 
     def __repr__(self) -> str:
         active = [f"{f.op} {f.target} → {f.error if isinstance(f.error, str) else type(f.error).__name__}"
@@ -100,8 +153,12 @@ class Faults:
             raise TypeError(f"error must be a fault kind name or an exception instance, not {type(error).__name__}")
         if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
             raise ValueError("times must be a positive whole number, or None for every time")
-        if not isinstance(target, str) or not target:
-            raise ValueError("the target is a collection name (\"Sessioning.sessions\") or an action (\"Sessioning.create\")")
+        known = set(self._known()) if self._known is not None else set()
+        known |= {f"action:{a}" for a in self._actions_seen}
+        problem = _target_problem(op, target, known)
+        if problem is not None:
+            kind = "an action (\"Sessioning.create\")" if op == "action" else "a collection name (\"Sessioning.sessions\")"
+            raise ValueError(f"fault target {problem}: the target is {kind}; a fault on it would never fire")
         rule = Fault(op, target, error, times, key)
         with self._lock:
             self._rules.append(rule)
@@ -159,6 +216,8 @@ class Faults:
         ``target`` is the collection name (or ``Concept.action``) rules are matched on; ``namespace``
         (``<db>.<collection>``), when given, is what a duplicate-key message names, as a server does.
         """
+        if op == "action" and len(self._actions_seen) < 10_000:
+            self._actions_seen.add(target)
         if not self._rules:
             return
         with self._lock:

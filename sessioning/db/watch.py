@@ -171,7 +171,7 @@ class WatchedDatabase(_Wrapper):
 
     def __init__(self, target: Any, *, readonly: bool = False, label: str | None = None, client: Any = None) -> None:
         self.__dict__["_target"] = target
-        self.__dict__["faults"] = Faults()
+        self.__dict__["faults"] = Faults(known=self._known_collections)
         self.__dict__["readonly"] = readonly
         self.__dict__["label"] = label or f"database {target.name!r}"
         self.__dict__["_client"] = client
@@ -189,6 +189,15 @@ class WatchedDatabase(_Wrapper):
             db.__dict__["faults"] = self.faults
             return db
         return obj
+
+    def _known_collections(self) -> list[str]:
+        """The collections this handle has opened or holds (for :class:`Faults` to spot a mistyped target)."""
+        names = set(self._collections)
+        try:
+            names.update(self._target.list_collection_names())
+        except Exception:  # noqa: BLE001 - an unreachable server: the opened names are enough
+            pass
+        return sorted(names)
 
     @property
     def client(self) -> Any:
