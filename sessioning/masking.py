@@ -365,6 +365,7 @@ def mask_inline(text: str, reveal: bool | None = None) -> str:
         return text
     if "://" in text:
         text = mask_text_uris(text, reveal=False)
+    text = mask_auth_tokens(text, False)  # first: `Authorization: Bearer x` would leave x after the key rule
 
     def repl(m: re.Match[str]) -> str:
         name = m["name"]

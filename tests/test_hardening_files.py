@@ -133,3 +133,49 @@ def test_not_utf8_text_is_a_clear_error(tmp_path: Path) -> None:
 def test_nul_in_path_is_a_clear_error() -> None:
     with pytest.raises(FileRefused, match="not a valid path"):
         files.read_bytes("bad\x00name")
+
+
+# ---------------------------------------------------------------- the readers use it
+
+APP = Path(__file__).resolve().parents[1] / "fixtures" / "app"
+
+
+def _app_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    app = tmp_path / "app"
+    shutil.copytree(APP, app)
+    return app
+
+
+@needs_fifo
+def test_fifo_inside_src_engine_does_not_block_read_syncs(tmp_path: Path) -> None:
+    from sessioning.gen2025.readers.syncfiles import read_syncs
+
+    app = _app_copy(tmp_path)
+    os.mkfifo(app / "src" / "engine" / "pipe.ts")
+    box = _within_limit(read_syncs, app)
+    assert "error" not in box, box.get("error")
+    assert box["value"].defs
+
+
+@needs_fifo
+def test_fifo_as_a_sync_file_does_not_block(tmp_path: Path) -> None:
+    from sessioning.gen2025.readers.syncfiles import read_syncs
+
+    app = _app_copy(tmp_path)
+    os.mkfifo(app / "src" / "syncs" / "pipe.sync.ts")
+    box = _within_limit(read_syncs, app)
+    assert "error" not in box, box.get("error")
+
+
+def test_parse_error_does_not_quote_a_literal_password(tmp_path: Path) -> None:
+    from sessioning.gen2025.readers.syncfiles import read_syncs
+
+    app = _app_copy(tmp_path)
+    # "=" for ":" (a common slip): the syntax error's quoted source holds the literal
+    (app / "src" / "syncs" / "seed.sync.ts").write_text('export const Seed = () => ({ password = "Hunter2Secret!" });\n')
+    found = [f for f in read_syncs(app).findings() if f.code == "PARSE" and f.file and "seed" in f.file]
+    assert found, "the syntax error is reported"
+    text = " ".join(str(v) for f in found for v in f.to_dict().values())
+    assert "Hunter2Secret" not in text

@@ -112,3 +112,15 @@ def test_free_text_without_tokens_is_unchanged():
 def test_long_keys_are_not_judged():
     key = "password " * 50
     assert not is_secret_key(key)
+
+
+def test_bearer_tokens_in_free_log_text_are_masked():
+    from sessioning.gen2025.readers.logs import read_log
+    from sessioning.masking import mask_inline
+
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    line = f"proxy: forwarding POST /api/login with Authorization: Bearer {token}"
+    assert token not in mask_inline(line)
+    log = read_log(f"{line}\nsomething else with bearer {token} in it\n")
+    shown = log.unknown_frame().to_string() + repr([f.to_dict() for f in log.findings()])
+    assert token not in shown

@@ -16,12 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from sessioning.errors import KitError
+from sessioning.files import is_regular_file, read_text
 from sessioning.findings import Finding, findings_frame
 from sessioning.gen2025.readers.app_model import AppModel, Coverage, app_dir_of, coverage, read_app
 
 from .checks import RULES, AppContext, check_app
 from .model import Pattern, SyncDef, WhereQuery
-from .parse import SyncFileParser
+from .parse import MAX_SYNC_FILE_BYTES, SyncFileParser
 
 __all__ = ["RULES", "AppContext", "Pattern", "SyncDef", "SyncFiles", "SyncReadError", "WhereQuery", "correlate",
            "read_syncs"]
@@ -93,7 +94,9 @@ def _engine_version(syncs_dir: Path) -> str | None:
     if not engine.is_dir():
         return None
     try:
-        text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in engine.glob("*.ts"))
+        # only regular files, bounded: a FIFO named x.ts would block, /dev/zero would never end
+        text = "".join(read_text(p, "engine file", limit=MAX_SYNC_FILE_BYTES, errors="replace")
+                       for p in sorted(engine.glob("*.ts")) if is_regular_file(p))
     except OSError:
         return None
     return "v2" if "collectAs" in text else "v1"

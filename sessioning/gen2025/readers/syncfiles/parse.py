@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sessioning.files import read_bytes
 from sessioning.findings import Finding
-from sessioning.masking import is_password_key, is_secret_key
+from sessioning.masking import is_password_key, is_secret_key, mask_inline
 
 from . import marks
 from .model import Pattern, Source, SyncDef, Value, WhereQuery
@@ -105,6 +106,9 @@ def _source(node: Any) -> Source:
 
 # ---------------------------------------------------------------- per-file extraction
 
+#: Larger than any sync file a person writes: refused rather than parsed.
+MAX_SYNC_FILE_BYTES = 16 * 1024 * 1024
+
 
 class SyncFileParser:
     """One file's syncs (``.syncs``), the concepts it names (``.concepts``) and ``PARSE`` findings."""
@@ -120,7 +124,7 @@ class SyncFileParser:
 
     def read(self) -> None:
         try:
-            src = self.path.read_bytes()
+            src = read_bytes(self.path, "sync file", limit=MAX_SYNC_FILE_BYTES)  # a regular file, bounded
         except OSError as e:
             self.findings.append(Finding(
                 code="PARSE", severity="error", source="syncs", file=self.rel,
@@ -139,7 +143,7 @@ class SyncFileParser:
             inner = [n for n in _walk(root) if (n.is_error or n.is_missing)
                      and not any(c.has_error for c in n.children)]
             bad = min(inner, key=lambda n: n.start_byte) if inner else root
-            near = " ".join(_text(bad).split())[:60]
+            near = mask_inline(" ".join(_text(bad).split())[:60])  # the quoted source may hold a literal password
             self.findings.append(Finding(
                 code="PARSE", severity="error", source="syncs", file=self.rel, line=_line(bad),
                 explanation=(f"`{self.rel}` has a syntax error near line {_line(bad)}"
