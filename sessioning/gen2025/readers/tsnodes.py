@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sessioning.files import read_bytes
+
 Node = Any  # a tree_sitter.Node; typed loosely because the binding ships no stubs
 
 #: Wrappers that do not change a value: parentheses, casts, `satisfies`, `!`, `await`.
@@ -32,11 +34,9 @@ def parser() -> Any:
 
 def parse_file(path: Path) -> Node | None:
     """The root node of a TypeScript file, or None when it cannot be read or is not text."""
-    try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            return None
-        src = path.read_bytes()
-    except OSError:
+    try:  # a regular file only (a FIFO would block, /dev/zero never end), within the bound
+        src = read_bytes(path, "TypeScript file", limit=MAX_SOURCE_BYTES)
+    except OSError:  # FileRefused included
         return None
     if b"\x00" in src[:4096]:
         return None
