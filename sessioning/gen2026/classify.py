@@ -237,7 +237,10 @@ def _server_error(ev: Evidence, ex: Exchange, flow: Flow | None) -> Finding:
         return _fault(ev, ex, flow, None, failed.action, f"fault recorded for {failed.label}: {failed.output}")
     where = ev.lines_for(ex, _WHERE)
     if where:
-        return _where_failure(ev, ex, where[0].reaction, where[0].error_class, where[0].message)
+        _bare, chain = _endpoint_name(ev, ex)
+        own = [ln for ln in where if chain and (ln.reaction or "").split("#")[0] == chain.full_name]
+        line = (own or where)[0]  # the endpoint's own reaction first; a global branch may fail on the same read
+        return _where_failure(ev, ex, line.reaction, line.error_class, line.message)
     if flow is not None and flow.failures:  # the journal's reaction-failure, when no console was given
         f = flow.failures[0]
         return _where_failure(ev, ex, f.get("reaction"), f.get("errorClass"),

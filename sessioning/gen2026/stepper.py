@@ -44,7 +44,9 @@ def to_run(flows: list[Flow]) -> Run:
                 error_type="fault" if a.posture == "fault" else None, sync=a.by, depth=depth))
         answer = f.answer
         if answer is not None:
-            log.response = {"body": {k: v for k, v in answer.input.items() if k != "requestId"}}
+            body = {k: v for k, v in answer.input.items() if k != "requestId"}
+            # the HTTP status depends on publicErrors; without the exchange, say only whether it is an error
+            log.response = {"status": "an error" if "error" in body else 200, "body": body}
     return run
 
 
