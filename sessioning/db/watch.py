@@ -22,6 +22,7 @@ from pymongo.errors import BulkWriteError
 
 from sessioning.errors import KitError
 
+from .embedded import is_embedded, stored_version  # module level: an import in a hot function costs ~10 µs
 from .faults import Faults
 
 #: Receives one dict per write: op, collection, _id, before, after.
@@ -220,8 +221,6 @@ class WatchedDatabase(_Wrapper):
 
     @property
     def embedded(self) -> bool:
-        from .embedded import is_embedded
-
         return is_embedded(self._target)
 
     def __repr__(self) -> str:
@@ -317,8 +316,6 @@ class WatchedCollection(_Wrapper):
 
     def _find_by_id(self, _id: Any) -> dict | None:
         # On the embedded database, the stored version itself: never changed in place, so no copy.
-        from .embedded import stored_version
-
         return stored_version(self._target, _id)
 
     def _find_before(self, filter: Any, sort: Any = None) -> list[dict]:  # noqa: A002
