@@ -359,7 +359,8 @@ class FastCollection(_mcoll.Collection):
             # A scalar in the value's bucket equals it; arrays and compound keys go to mongomock's matcher
             # (an array holding the value collides, as in a multikey index).
             same = [k for k in keys if k in documents and (
-                filter_applies(values, documents[k]) if len(fields) > 1 or k in odd else True)]
+                filter_applies(values, documents[k]) if len(fields) > 1 or k in odd
+                else documents[k].get(fields[0]) == first)]  # == as the matcher: NaN is no duplicate
             if len(same) > 1:
                 raise duplicate_key_error(self.full_name, name, values)
 
