@@ -353,13 +353,19 @@ log_texts = st.one_of(
 
 def _check_log(text) -> None:
     from sessioning.gen2025.readers.logs import LogReadError, read_log
+    from sessioning.gen2025.readers.logs.source import detect_encoding
 
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    encoding = detect_encoding(data[:8192]) if isinstance(text, bytes) else None
+    if encoding not in (None, "utf-8-sig"):  # UTF-16/32 bytes are read decoded (issue 15, item 11)
+        data = data.decode(encoding, "replace").encode("utf-8", "surrogatepass")
     try:
         log = read_log(text)
     except (LogReadError, FileNotFoundError) as e:
-        # binary input, or a one-line str without spaces that read_log takes for a path ("/", "a/b.log")
-        one_line_path = isinstance(text, str) and "\n" not in text and " " not in text.strip()
+        # binary input, or a one-line str that read_log takes for a path: without spaces ("/", "a/b.log"),
+        # or a file name with spaces ("my server.log", issue 15 item 6)
+        one_line_path = isinstance(text, str) and "\n" not in text and (
+            " " not in text.strip() or text.strip().lower().endswith((".log", ".txt", ".out")))
         assert b"\x00" in data[:8192] or one_line_path, (text, e)
         assert str(e)
         return

@@ -18,7 +18,8 @@ A line's way through the package (each module one job, imported in this order):
 
 - ``lines``: the grammar (named regex pieces → line patterns; bracket scanning);
 - ``store``: the columns and request records the reader fills and the tables read;
-- ``source``: opening a path, text, bytes or stream;
+- ``source``: opening a path, text, bytes or stream (regular files only; UTF-8, UTF-16, UTF-32);
+- ``backing``: what the tables re-read entries from (the bytes, or the file kept open and checked);
 - ``attribution``: which request an action belongs to;
 - ``startup``: startup, crash and unknown lines;
 - ``reader``: the streaming state machine and :func:`read_log`;
@@ -29,11 +30,13 @@ A line's way through the package (each module one job, imported in this order):
 
 from __future__ import annotations
 
+from sessioning.gen2025.readers.logs.backing import LogChanged
 from sessioning.gen2025.readers.logs.classify import classify_error
 from sessioning.gen2025.readers.logs.lines import split_trace
 from sessioning.gen2025.readers.logs.reader import read_log
 from sessioning.gen2025.readers.logs.serverlog import ServerLog
-from sessioning.gen2025.readers.logs.source import LogReadError
+from sessioning.gen2025.readers.logs.source import LogNotFound, LogReadError
 from sessioning.masking import mask_inline  # the log reader's masking lives with the rest of it
 
-__all__ = ["LogReadError", "ServerLog", "read_log", "mask_inline", "classify_error", "split_trace"]
+__all__ = ["LogReadError", "LogNotFound", "LogChanged", "ServerLog", "read_log", "mask_inline", "classify_error",
+           "split_trace"]

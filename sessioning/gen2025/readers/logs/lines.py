@@ -16,7 +16,7 @@ __all__ = [
     "SESSION_TAG", "SESSION_TRY", "SESSION_OK", "SESSION_FAILED", "CONTINUATION", "APP_TAG", "FLOW",
     "CHECKING_SYNC", "CONCEPT_CLASS", "TIMEOUT_MESSAGE", "NOT_PENDING_MESSAGE", "INIT", "UNVERIFIED",
     "ARROW_LINE", "UNCAUGHT", "STACK_FRAME", "PASSTHROUGH_ERROR", "ERRORISH", "SYNC_ENGINE_TAG",
-    "REQUESTING_TAG", "KNOWN_PREFIXES", "ERROR_PREFIXES", "scan", "split_trace", "balanced",
+    "REQUESTING_TAG", "HEAD_PREFIXES", "KNOWN_PREFIXES", "ERROR_PREFIXES", "scan", "split_trace", "balanced",
 ]
 
 # ---------------------------------------------------------------- named pieces
@@ -77,9 +77,14 @@ STACK_FRAME = re.compile(rb"\s+at (?:(?:async )?(\S+) \()?(?:file://)?(\S+?):(\d
 PASSTHROUGH_ERROR = re.compile(rb"Error in (" + NAME_RUN + rb")\.(" + NAME_RUN + rb"):\s*(.*)")
 ERRORISH = re.compile(rb"(?:[A-Z]\w*)?(?:Error|Exception)\b")  # a line of an error dump
 
+#: the literal starts of INIT, UNVERIFIED, UNCAUGHT, PASSTHROUGH_ERROR and ARROW_LINE: one test rules them all out
+HEAD_PREFIXES = (
+    b"Requesting concept initialized", b"WARNING - UNVERIFIED ROUTE: ", b"error: Uncaught", b"Error in ",
+    b" -> ", b"  -> ", b"   -> ", b"    -> ",
+)
 #: Lines the kit knows (startup, build, Deno, Render, patched engines); matched by prefix.
 KNOWN_PREFIXES = (
-    b"Task ", b"Registering concept passthrough routes", b"FIX: Please verify routes",
+    b"Task ", b"Registering concept passthrough", b"FIX: Please verify routes",
     b"\xf0\x9f\x9a\x80 Requesting server listening", b"Listening on http", b"Server listening on",
     b"Registering synchronizations from", b"Completed registering synchronizations",
     b"Scanning for concepts", b"Scanning for syncs", b"\xe2\x9c\x85 Generated", b"- Registering concept:",

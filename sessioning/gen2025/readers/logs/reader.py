@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from sessioning.gen2025.readers.inspect_parse import UNDEFINED, JSFunction, parse_inspect
 from sessioning.gen2025.readers.logs.attribution import RequestTracker
+from sessioning.gen2025.readers.logs.backing import Backing, HeldFile, InMemory
 from sessioning.gen2025.readers.logs.lines import (
     AFTER_WHERE,
     APP_TAG,
@@ -381,18 +382,33 @@ class _Reader:
             store.engine_version = "v2"
 
 
+#: a log this big (bytes) gets a progress bar when nobody asked (``progress=None``) and someone watches
+PROGRESS_MIN_BYTES = 20_000_000
+
+
+def _watched() -> bool:
+    """Is stderr a terminal, or are we in a notebook? (Not when tests or a pipe capture stderr.)"""
+    try:
+        if sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        return False
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"  # a Jupyter kernel
+
+
 def _progress_bar(name: str, size: int, progress: bool | None) -> Any:
-    """A tqdm bar on stderr (``None``: only for files over 20 MB), or None."""
-    if not (progress if progress is not None else size > 20_000_000):
+    """A tqdm bar on stderr, or None. ``progress=None``: for a big log that someone watches."""
+    if not (progress if progress is not None else size > PROGRESS_MIN_BYTES and _watched()):
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(name), file=sys.stderr)
 
 
-def _feed_all(reader: _Reader, fh: IO[bytes], bar: Any) -> tuple[int, int]:
-    """Feed every line of ``fh`` to ``reader``; (lines, bytes)."""
-    offset = lineno = pending_bytes = 0
+def _feed_all(reader: _Reader, fh: IO[bytes], bar: Any, offset: int) -> tuple[int, int]:
+    """Feed every line of ``fh`` (from byte ``offset`` on) to ``reader``; (lines, bytes up to the end)."""
+    lineno = pending_bytes = 0
     feed = reader.feed
     for raw in fh:
         lineno += 1
@@ -415,23 +431,29 @@ def _feed_all(reader: _Reader, fh: IO[bytes], bar: Any) -> tuple[int, int]:
 def read_log(source: str | os.PathLike[str] | bytes | IO[Any], progress: bool | None = None) -> ServerLog:
     """Read a course-engine server log: a path, pasted text, bytes or an open stream.
 
-    ``progress``: show a tqdm bar (``None`` = only for files over 20 MB). Raises
-    ``FileNotFoundError`` or :class:`LogReadError` for a missing or binary input; anything
-    inside the log that it does not understand is kept and counted, never fatal.
+    UTF-8 (with or without a BOM), UTF-16 and UTF-32 are read. ``progress``: show a tqdm bar
+    (``None`` = for logs over 20 MB, when stderr is a terminal or in a notebook). Raises
+    ``FileNotFoundError`` (a :class:`~.source.LogNotFound`) for a missing path, :class:`LogReadError`
+    for a directory or binary data, :class:`~sessioning.files.FileRefused` for a FIFO or a device;
+    anything inside the log that it does not understand is kept and counted, never fatal.
     """
     src = open_source(source)
     store = LogStore()
     reader = _Reader(store)
-    bar = _progress_bar(src.name, src.size, progress)
+    bar = _progress_bar(src.name, src.size - src.start, progress)
     # Millions of small objects and no cycles: the cyclic GC would re-scan them all, repeatedly.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        store.lines, store.bytes = _feed_all(reader, src.stream, bar)
+        store.lines, store.bytes = _feed_all(reader, src.stream, bar, src.start)
+        # A file stays open: the tables re-read entries from it, checking it did not change.
+        backing: Backing = InMemory(src.data) if src.data is not None else HeldFile(src.stream, src.name, store.bytes)
+    except BaseException:
+        src.stream.close()
+        raise
     finally:
         if gc_was_enabled:
             gc.enable()
-        src.close()
         if bar is not None:
             bar.close()
-    return ServerLog(src.name, store, src.data, src.path)
+    return ServerLog(src.name, store, backing)

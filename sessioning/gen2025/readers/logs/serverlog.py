@@ -1,8 +1,8 @@
 """``ServerLog``: a read log as DataFrames, built on demand from its :class:`LogStore`.
 
-The store holds offsets; an entry's text is re-read from the source (kept in memory for pasted
-text, memory-mapped for a file) and parsed only when a table shows it. Every table masks
-secrets unless they are revealed.
+The store holds offsets; an entry's text is re-read from its :mod:`~.backing` (the bytes in memory
+for pasted text, the file kept open otherwise, checked for changes before each table) and parsed
+only when a table shows it. Every table masks secrets unless they are revealed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 
 from sessioning.findings import Finding, findings_frame
 from sessioning.gen2025.readers.inspect_parse import UNDEFINED, parse_inspect
+from sessioning.gen2025.readers.logs.backing import Backing
 from sessioning.gen2025.readers.logs.classify import classify_in_request, sync_of_stack
 from sessioning.gen2025.readers.logs.findings import build_log_findings
 from sessioning.gen2025.readers.logs.lines import (
@@ -72,25 +73,15 @@ class ServerLog:
     truncated_entries = _FromStore()
     sync_events = _FromStore()
 
-    def __init__(self, source_name: str, store: LogStore, data: bytes | None, path: str | None) -> None:
+    def __init__(self, source_name: str, store: LogStore, backing: Backing) -> None:
         self.source = source_name
         self.store = store
-        self._data = data
-        self._path = path
+        self._backing = backing
 
     # -- raw access ------------------------------------------------------------------------
 
     def _raw(self, start: int, end: int) -> bytes:
-        if self._data is None:
-            # Map the file instead of holding it: the OS pages in only what a table needs.
-            import mmap
-
-            with open(self._path, "rb") as fh:  # type: ignore[arg-type]
-                try:
-                    self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[assignment]
-                except ValueError:  # an empty file cannot be mapped
-                    self._data = b""
-        return self._data[start:end]  # type: ignore[index]
+        return self._backing.read(start, end)
 
     def _slice(self, start: int, end: int) -> str:
         raw = self._raw(start, end)
@@ -117,11 +108,16 @@ class ServerLog:
 
     def entry_text(self, i: int, reveal: bool | None = None) -> str:
         """The i-th action's log text (timestamps stripped), masked unless revealed."""
+        self._backing.check()
         a = self.store.actions
         return mask_inline(self._slice(a.start[i], a.end[i]), reveal)
 
     def action_input(self, i: int) -> Any:
         """The parsed input of action ``i`` (unmasked; ``None`` for -1)."""
+        self._backing.check()
+        return self._input(i)
+
+    def _input(self, i: int) -> Any:
         if i < 0:
             return None
         v = self._entry_values(i, output=False)[2]
@@ -152,6 +148,7 @@ class ServerLog:
         Values are parsed here, lazily: pass ``request=`` or ``limit=`` for a quick look at a big log.
         """
         reveal = secrets_revealed() if reveal is None else reveal
+        self._backing.check()  # once per table: the file may have changed since it was read
         rows = []
         times = []
         for i in range(len(self.store.actions)):
@@ -203,11 +200,12 @@ class ServerLog:
         client got; masked), error (its ``error``), input (masked), actions, line, end_line, time,
         end_time, duration_ms. Names follow the kit's ``requests_table`` where they mean the same."""
         reveal = secrets_revealed() if reveal is None else reveal
+        self._backing.check()
         rows = []
         for r in self.store.requests:
             outcome, status = r.outcome()
-            inp = self.action_input(r.input_ix)
-            resp = self.action_input(r.first_ix)
+            inp = self._input(r.input_ix)
+            resp = self._input(r.first_ix)
             if isinstance(resp, dict):
                 resp = {k: v for k, v in resp.items() if k != "request"}
             rows.append({
@@ -258,6 +256,7 @@ class ServerLog:
     def unknown_frame(self, limit: int | None = None, reveal: bool | None = None) -> pd.DataFrame:
         """Every unrecognised line (line, text), re-read from the source; masked unless revealed."""
         s = self.store
+        self._backing.check()
         n = len(s.unknown_line) if limit is None else min(limit, len(s.unknown_line))
         rows = [{"line": s.unknown_line[i], "text": mask_inline(self._slice(s.unknown_start[i], s.unknown_end[i]),
                                                                 reveal)}
@@ -270,6 +269,7 @@ class ServerLog:
         user, session (masked unless revealed)."""
         reveal = secrets_revealed()
         s = self.store
+        self._backing.check()
         rows = []
         for i in range(len(s.session_line)):
             user, sess = _session_ids(self._slice(s.session_start[i], s.session_end[i]).encode())
@@ -313,6 +313,7 @@ class ServerLog:
 
     def findings(self) -> list[Finding]:
         """Every problem the log shows, one finding per distinct cause (counts in the text)."""
+        self._backing.check()
         return build_log_findings(self)
 
     def findings_frame(self) -> pd.DataFrame:

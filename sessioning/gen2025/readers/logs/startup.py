@@ -14,6 +14,7 @@ from typing import Protocol
 from sessioning.gen2025.readers.logs.lines import (
     ARROW_LINE,
     ERROR_PREFIXES,
+    HEAD_PREFIXES,
     INIT,
     KNOWN_PREFIXES,
     PASSTHROUGH_ERROR,
@@ -24,6 +25,10 @@ from sessioning.gen2025.readers.logs.lines import (
 from sessioning.gen2025.readers.logs.store import ErrorRow, LogStore
 
 __all__ = ["ErrorSink", "StartupLines"]
+
+#: the literal starts of the lines ERROR_PREFIXES name (bytes: tested before any decoding)
+_ERROR_STARTS = tuple(prefix.encode() for prefix, _kind in ERROR_PREFIXES)
+_SPACE_OR_DASH = (b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"-")  # what `- Endpoint:` lines start with
 
 
 class ErrorSink(Protocol):
@@ -50,26 +55,33 @@ class StartupLines:
         )
 
     def feed(self, line: bytes, lineno: int, ts: bytes | None, start: int, end: int) -> None:
-        for head, handler in self.heads:
-            m = head.match(line)
-            if m:
-                handler(m, lineno, ts)
-                return
-        if self._known(line):
+        if line.startswith(HEAD_PREFIXES):  # one C call rules out the heads for almost every line
+            for head, handler in self.heads:
+                m = head.match(line)
+                if m:
+                    handler(m, lineno, ts)
+                    return
+        if line.startswith(KNOWN_PREFIXES) and self._known(line):
             return
-        text = line.decode("utf-8", "replace")
-        for prefix, kind in ERROR_PREFIXES:
-            if text.startswith(prefix):
-                self.errors.add_error(lineno, ts, None, kind, text[7:] if prefix == "error: " else text, dump=True)
+        if line.startswith(_ERROR_STARTS):
+            text = line.decode("utf-8", "replace")
+            for prefix, kind in ERROR_PREFIXES:
+                if text.startswith(prefix):
+                    self.errors.add_error(lineno, ts, None, kind, text[7:] if prefix == "error: " else text,
+                                          dump=True)
+                    return
+        c0 = line[:1]
+        if c0 in _SPACE_OR_DASH:
+            if line.lstrip().startswith(b"- Endpoint:"):  # the stand-alone concept server's route list
                 return
-        last = self.errors.last_error
-        if line[:1] in (b" ", b"\t") and last is not None and STACK_FRAME.match(line):
-            last.stack.append(text.rstrip())
-            return
-        self.store.add_unknown(lineno, start, end, text)
+            last = self.errors.last_error
+            if c0 in (b" ", b"\t") and last is not None and STACK_FRAME.match(line):
+                last.stack.append(line.decode("utf-8", "replace").rstrip())
+                return
+        self.store.add_unknown(lineno, start, end, line)
 
     def _known(self, line: bytes) -> bool:
-        """Startup and tool lines the kit knows; some of them tell the engine version."""
+        """Startup and tool lines the kit knows (``line`` starts with one); some tell the engine version."""
         if line.startswith(b"Registering synchronizations from"):
             self.saw_v1 = True
         elif line.startswith((b"Listening on http", b"Server listening on")):
@@ -77,8 +89,6 @@ class StartupLines:
             self.saw_startup = True
         elif line.startswith(b"Registering concept passthrough"):
             self.saw_startup = True
-        else:
-            return line.startswith(KNOWN_PREFIXES) or line.lstrip().startswith(b"- Endpoint:")
         return True
 
     def _uncaught(self, m: re.Match[bytes], lineno: int, ts: bytes | None) -> None:

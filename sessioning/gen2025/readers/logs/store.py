@@ -240,14 +240,14 @@ class LogStore:
         self.session_start.append(start)
         self.session_end.append(end)
 
-    def add_unknown(self, line: int, start: int, end: int, text: str) -> None:
+    def add_unknown(self, line: int, start: int, end: int, raw: bytes) -> None:
         """An unrecognised line: counted, its offsets kept (re-read on demand), the first 20 sampled."""
         self.unknown_count += 1
         self.unknown_line.append(line)
         self.unknown_start.append(start)
         self.unknown_end.append(end)
-        if len(self.unknown_sample) < 20:
-            self.unknown_sample.append((line, text[:300]))
+        if len(self.unknown_sample) < 20:  # decoded only here: most unknown lines are never shown
+            self.unknown_sample.append((line, raw.decode("utf-8", "replace")[:300]))
 
     def request_id(self, rix: int) -> str | None:
         """The request id of request index ``rix`` (None for -1 or an id never logged)."""
