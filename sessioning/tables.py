@@ -133,7 +133,9 @@ def sessions_table(db: Any, collection: str = "Sessioning.sessions", user_field:
     for k, col in extra.items():
         if k in df.columns:
             continue
-        df[k] = [mask_secrets({k: v}, reveal)[k] for v in col] if is_secret_key(k) else col
+        # A secret-named field, or documents/lists that may hold one deeper down: masked recursively.
+        nested = any(isinstance(v, (dict, list, tuple)) for v in col)
+        df[k] = [mask_secrets({k: v}, reveal)[k] for v in col] if is_secret_key(k) or nested else col
     if n and "created" in df:
         df = df.sort_values("created", kind="stable", na_position="last").reset_index(drop=True)
     df.attrs.update({"collection": collection, "users_collection": users_collection, "user_field": user_field})

@@ -71,3 +71,26 @@ def test_recorded_inserts_without_string_ids_do_not_scan_the_collection():
     big = _record_inserts(300, prefill=20_000)
     # a scan per insert made the second ~100× slower; one look-up each keeps them alike
     assert big < max(10 * small, 0.5), f"{small:.2f} s on an empty collection, {big:.2f} s beside 20,000 documents"
+
+
+def test_the_http_front_releases_requests_it_answers_500(quiet_console):
+    app = make_app(fast_hash=True, logging="OFF")
+    app.db.faults.fail_action("UserAuthentication.register", RuntimeError("boom"), times=None)
+    requesting = app.Requesting.concept
+    for i in range(30):
+        assert app.request("/register", username=f"u{i}", password="pw").status == 500
+    assert len(requesting.pending) == 0
+
+
+def test_an_error_saying_timed_out_is_504_as_the_template_but_recorded_as_an_error(quiet_console):
+    from sessioning import diagnose_findings
+
+    app = make_app(fast_hash=True, logging="OFF")
+    app.db.faults.fail_action("UserAuthentication.register",
+                              RuntimeError("Server selection timed out after 30000 ms"), times=1)
+    r = app.request("/register", username="a", password="pw")
+    assert r.status == 504 and r.body == {"error": "Request timed out."}  # the template's handler, word for word
+    assert app.engine.run.flows[r.flow].outcome == "error"  # not "no sync responded"
+    codes = {f.code for f in diagnose_findings(app)}
+    assert "F10" not in codes and "F11" not in codes
+    assert len(app.Requesting.concept.pending) == 0

@@ -124,3 +124,31 @@ def test_bearer_tokens_in_free_log_text_are_masked():
     log = read_log(f"{line}\nsomething else with bearer {token} in it\n")
     shown = log.unknown_frame().to_string() + repr([f.to_dict() for f in log.findings()])
     assert token not in shown
+
+
+def test_sessions_table_masks_secrets_nested_in_extra_fields():
+    from sessioning import connect, sessions_table
+
+    db = connect(embedded=True)
+    db["Sessioning.sessions"].insert_one({
+        "_id": "019a6e26-41f2-743a-82e4-e600684e2652", "user": "u1",
+        "meta": {"device": "laptop", "refresh_token": SECRET, "history": [{"apiKey": SECRET}]},
+        "tokens": [SECRET], "client_secret": SECRET, "note": "plain",
+    })
+    df = sessions_table(db, users_collection=None)
+    text = df.to_string() + repr(df.to_dict("records"))
+    assert SECRET not in text
+    assert df.loc[0, "note"] == "plain" and df.loc[0, "meta"]["device"] == "laptop"
+
+
+def test_login_panel_keeps_no_password_in_widget_state(quiet_console):
+    from sessioning import make_app
+    from sessioning.gen2025.widgets import LoginPanel
+
+    app = make_app(fast_hash=True, logging="OFF")
+    panel = LoginPanel(app, password=SECRET)
+    assert SECRET not in repr(panel.get_state()) and SECRET not in repr(panel.password.get_state())
+    assert panel.register().status == 200 and panel.login().ok
+    panel.password.value = "typed-" + SECRET  # the user types another one
+    panel.login()
+    assert panel.password.value == "" and SECRET not in repr(panel.password.get_state())

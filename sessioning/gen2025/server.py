@@ -85,6 +85,8 @@ class RequestingServer:
             response = Response(200, rows[0]["response"], request=request_id, flow=flow, path=path)
         except Exception as e:
             response = self._error_response(e, request_id, flow, path)
+            if response.request is not None:  # never awaited now: without this, every 500 stays pending
+                requesting.concept.release(response.request)
         self._record(response)
         return response
 
@@ -95,6 +97,8 @@ class RequestingServer:
         extra = str(e)[len(message):].strip("\n") if str(e).startswith(message) else ""
         if extra:
             console.error(mask_text(extra))
+        # The template's test, word for word: any message containing "timed out" (a database's
+        # "Server selection timed out" too) is answered 504; the record still says it was an error.
         timed_out = isinstance(e, RequestTimeout) or "timed out" in message
         status, body = ((504, {"error": "Request timed out."}) if timed_out
                         else (500, {"error": "An internal server error occurred."}))
@@ -112,7 +116,10 @@ class RequestingServer:
         log.response = {"status": response.status, "body": plain(response.body), "message": response.message,
                         "error_type": type(response.error).__name__ if response.error else None,
                         **({"facts": error_facts(response.error)} if response.error is not None else {})}
-        log.outcome = _OUTCOMES.get(response.status, str(response.status))
+        # A 504 is a timeout (no sync responded) only when the request itself timed out; an action's
+        # error whose text says "timed out" got the same 504 from the handler, but it is an error.
+        timeout = response.status == 504 and (response.error is None or isinstance(response.error, RequestTimeout))
+        log.outcome = "error" if response.status == 504 and not timeout else _OUTCOMES.get(response.status, str(response.status))
 
     def enable_passthrough(self, inclusions: Mapping[str, str] | None = None, exclusions: Iterable[str] = (),
                            *, base_url: str = "/api") -> list[str]:

@@ -50,7 +50,10 @@ class LoginPanel(w.HBox):
         self.session: str | None = None
         self.responses: list[tuple[str, Response]] = []
         self.username = w.Text(value=username, description="username")
-        self.password = w.Password(value=password, description="password")
+        # The password stays in the kernel: a widget's value is synced to the browser and saved with
+        # the notebook's widget state, so the field is only ever filled while the user types in it.
+        self._password = password
+        self.password = w.Password(value="", placeholder="(kept in the kernel)", description="password")
         self.register_button = w.Button(description="Register", icon="user-plus")
         self.login_button = w.Button(description="Log in", icon="sign-in", button_style="primary")
         self.me_button = w.Button(description="/me", icon="user")
@@ -77,11 +80,19 @@ class LoginPanel(w.HBox):
         self._render()
 
     # -- the four requests -------------------------------------------------------------------------
+    def _take_password(self) -> str:
+        """The password to send: what was just typed (then cleared from the widget), else the last one."""
+        typed = self.password.value
+        if typed:
+            self._password = typed
+            self.password.value = ""
+        return self._password
+
     def register(self) -> Response:
-        return self._request("/register", username=self.username.value, password=self.password.value)
+        return self._request("/register", username=self.username.value, password=self._take_password())
 
     def login(self) -> Response:
-        response = self._request("/login", username=self.username.value, password=self.password.value)
+        response = self._request("/login", username=self.username.value, password=self._take_password())
         if response.ok and isinstance(response.body, dict) and "session" in response.body:
             self.session = response.body["session"]
             self._render()
