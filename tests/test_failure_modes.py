@@ -285,9 +285,6 @@ KNOWN_TEXT_OUTSIDE: list[str] = [
     "sessioning/gen2025/diagnosis/database.py",
     "sessioning/gen2025/diagnosis/engine_errors.py",
     "sessioning/gen2025/diagnosis/flows.py",
-    "sessioning/gen2025/readers/syncfiles/__init__.py",
-    "sessioning/gen2025/readers/syncfiles/checks.py",
-    "sessioning/gen2025/readers/syncfiles/parse.py",
 ]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sessioning import failure_modes
 from sessioning.errors import KitError
 from sessioning.files import is_regular_file, read_text
 from sessioning.findings import Finding, findings_frame
@@ -104,14 +105,10 @@ def _engine_version(syncs_dir: Path) -> str | None:
 
 def _unregistered_file(rel: str, path: Path, syncs: list[SyncDef]) -> Finding:
     """F21: the generated barrel loads only ``*.sync.ts``; syncs elsewhere are never registered."""
-    names = ", ".join(d.name for d in syncs[:5])
-    base = path.name.split(".", 1)[0]
-    return Finding(
-        code="F21", severity="error", source="syncs", file=rel, line=1,
-        explanation=(f"`{rel}` is not named `*.sync.ts`, so the generated barrel ignores it: its syncs "
-                     f"({names}) are never registered and their requests time out."),
-        fix=f"Rename it to `{base}.sync.ts` and run `deno run build`.",
-        extra={"syncs": [d.name for d in syncs]})
+    why, fix = failure_modes.explain("F21", "syncs", file=rel, names=", ".join(d.name for d in syncs[:5]),
+                                     base=path.name.split(".", 1)[0])
+    return Finding(code="F21", severity="error", source="syncs", file=rel, line=1, explanation=why, fix=fix,
+                   extra={"syncs": [d.name for d in syncs]})
 
 
 def _imported_elsewhere(path: Path, files: list[Path]) -> bool:
@@ -170,10 +167,6 @@ def _near(a: str, b: str) -> bool:
     return a != b and a.lower().rstrip("/") == b.lower().rstrip("/")
 
 
-def _where(d: SyncDef) -> str:
-    return f"`{d.name}` ({d.file}:{d.line})"
-
-
 def _missing_keys_note(f: Finding, reg: list[SyncDef]) -> tuple[str | None, str | None]:
     """A registered sync for the path needs a body key the request did not send; else its `where` emptied it."""
     body = f.extra.get("body_keys")
@@ -181,13 +174,12 @@ def _missing_keys_note(f: Finding, reg: list[SyncDef]) -> tuple[str | None, str 
         req = next(p for p in d.when if p.action == "Requesting.request")
         missing = [k for k in (req.input or {}) if k not in ("path", "...") and body is not None and k not in body]
         if missing:
-            return (f"{_where(d)} also needs {', '.join(f'`{k}`' for k in missing)}, which the request did not "
-                    "send — a missing key means no match, not an error."), d.name
+            return failure_modes.phrase("F10.correlate-missing-keys", sync=d.name, file=d.file, line=d.line,
+                                        keys=", ".join(f"`{k}`" for k in missing)), d.name
     with_where = [d for d in reg if d.has_where]
     if with_where:
         d = with_where[0]
-        return (f"{_where(d)} matches the path and keys, so its `where` removed every frame (e.g. `_getUser` found "
-                "no user for this session) and nothing ran."), d.name
+        return failure_modes.phrase("F10.correlate-where", sync=d.name, file=d.file, line=d.line), d.name
     return None, None
 
 
@@ -200,16 +192,16 @@ def _timeout_note(f: Finding, path: str, by_path: dict[str, list[SyncDef]]) -> t
     near = [(p, ds) for p, ds in by_path.items() if _near(p, path)]
     if not cands and prefixed:
         d = prefixed[0]
-        return f"{_where(d)} matches `/api{path}`: Requesting strips `/api`, so drop the prefix.", d.name
+        return failure_modes.phrase("F10.correlate-api", sync=d.name, file=d.file, line=d.line, path=path), d.name
     if not cands and near:
         p, ds = near[0]
-        return f"{_where(ds[0])} matches `{p}`: case and trailing slashes must match exactly.", ds[0].name
+        d = ds[0]
+        return failure_modes.phrase("F10.correlate-near", sync=d.name, file=d.file, line=d.line, near=p), d.name
     if cands and not reg:
         d = cands[0]
-        return (f"`{d.name}` matches it but sits in `{d.file}`, which is not named `*.sync.ts`, so it is never "
-                "registered (F21)."), d.name
+        return failure_modes.phrase("F10.correlate-unregistered", sync=d.name, file=d.file), d.name
     if not cands:
-        return f"No sync in your sync files matches `path: \"{path}\"`: add a request sync for it.", None
+        return failure_modes.phrase("F10.correlate-none", path=path), None
     return _missing_keys_note(f, reg)
 
 
@@ -222,12 +214,13 @@ def _note(f: Finding, path: str, by_path: dict[str, list[SyncDef]],
         d = next((d for d in cands if (d.name, f.code) in located), None)
         if d is not None:
             sf = located[(d.name, f.code)]
-            return f"In your sync files this is `{d.name}` ({sf.file}:{sf.line}).", d.name
+            return failure_modes.phrase("correlate.located", sync=d.name, file=sf.file, line=sf.line), d.name
         return None, None
     if f.code == "F10":
         return _timeout_note(f, path, by_path)
     if f.code in ("F11", "F12", "F2", "F4", "F16") and reg:
-        return "Syncs for `" + path + "`: " + ", ".join(_where(d) for d in reg[:6]) + ".", None
+        syncs = ", ".join(f"`{d.name}` ({d.file}:{d.line})" for d in reg[:6])
+        return failure_modes.phrase("correlate.syncs", path=path, syncs=syncs), None
     return None, None
 
 

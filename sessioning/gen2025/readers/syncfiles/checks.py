@@ -4,7 +4,9 @@ A rule is ``rule(sync, app) -> Iterable[Finding]``: ``sync`` is the :class:`~.mo
 being checked and ``app`` (:class:`AppContext`) is everything read from the app, so a rule can
 compare a sync with the others (F12 does). Adding a rule is writing one function and adding it
 to :data:`RULES`. The rules follow the engine's rules (``course-engine.md``) and the failure
-modes F1–F21; each rule's docstring names the mode and the engine behaviour behind it.
+modes F1–F21; each rule's docstring names the mode and the engine behaviour behind it. A rule
+only gathers facts: the words come from the catalogue (:mod:`sessioning.failure_modes`, the
+``syncs…`` wordings).
 """
 
 from __future__ import annotations
@@ -25,10 +27,6 @@ __all__ = ["RULES", "AppContext", "Rule", "check_app", "finding"]
 
 #: Input keys that carry a session (compared lower-case): a query taking one checks who is asking.
 _SESSION_KEYS = {"session", "sessionid", "sessiontoken", "token", "accesstoken"}
-
-_SPLIT_FIX = ("Split it: one sync creates the session when login succeeds; a second sync, whose `when` "
-              "includes `[Sessioning.create, {}, {session}]`, responds.")
-
 
 @dataclass
 class AppContext:
@@ -72,8 +70,11 @@ def finding(sd: SyncDef, code: str, severity: str, line: int, explanation: str, 
                    file=sd.file, line=line, evidence=evidence, extra={"qualified": sd.qualified, **extra})
 
 
-def _name(sd: SyncDef) -> str:
-    return f"`{sd.name}`"
+def _found(sd: SyncDef, code: str, variant: str, severity: str, line: int, evidence: str | None = None,
+           **facts: Any) -> Finding:
+    """A finding worded by the catalogue's ``code``/``variant`` from ``facts`` (the sync's name added)."""
+    why, fix = explain(code, variant, sync=sd.name, **facts)
+    return finding(sd, code, severity, line, why, fix, evidence)
 
 
 def _fmt_keys(keys: list[str]) -> str:
@@ -96,23 +97,14 @@ def query_in_when_or_then(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     for part, pats in (("when", sd.when), ("then", sd.then)):
         for p in pats:
             if p.method.startswith("_"):
-                yield finding(
-                    sd, "F7", "error", p.line,
-                    f"{_name(sd)} uses the query `{p.action}` in its `{part}`: queries (names starting with `_`) are "
-                    f"not instrumented, so the server crashes at startup with `Action bound {p.method} is not "
-                    "instrumented.`",
-                    f"Move it into `where`: `frames.query({p.action}, {{ … }}, {{ … }})`.", p.text)
+                yield _found(sd, "F7", "syncs", "error", p.line, p.text, action=p.action, part=part, method=p.method)
 
 
 def when_without_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F8: a `when` entry with no output pattern throws the first time a matching action arrives."""
     for p in sd.when:
         if p.elements < 3 or p.output is None:
-            yield finding(
-                sd, "F8", "error", p.line,
-                f"{_name(sd)}'s `when` entry for `{p.action}` has no output pattern; the engine throws `When "
-                "pattern: [object Object] is missing output pattern.` the first time it meets a matching action.",
-                "Add the output pattern as the third element — `{}` if you need nothing from it.", p.text)
+            yield _found(sd, "F8", "syncs", "error", p.line, p.text, action=p.action)
 
 
 def error_beside_result_in_when(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -122,12 +114,8 @@ def error_beside_result_in_when(sd: SyncDef, app: AppContext) -> Iterator[Findin
             continue
         others = [k for k in p.output if k != "error"]
         if others and not model.returns_together(app, p.action, set(p.output)):
-            yield finding(
-                sd, "F11", "error", p.line,
-                f"{_name(sd)} waits for `{p.action}` with output pattern `{_fmt_keys(list(p.output))}`: an action "
-                "returns either its result or `{ error }`, never both, so this never matches and the request "
-                "times out.",
-                f"Split it into two syncs: one matching `{_fmt_keys(others)}`, one matching `{{ error }}`.", p.text)
+            yield _found(sd, "F11", "syncs-both-keys", "error", p.line, p.text, action=p.action,
+                         pattern=_fmt_keys(list(p.output)), others=_fmt_keys(others))
 
 
 def api_prefix_in_path(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -137,11 +125,7 @@ def api_prefix_in_path(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
         for k, v in (p.input or {}).items():
             if v[0] == "lit" and isinstance(v[1], str) and v[1].startswith("/api/") and not _prefix_handled(
                     app, v[1]):
-                yield finding(
-                    sd, "API-PREFIX", "error", p.line,
-                    f"{_name(sd)} matches `{k}: \"{v[1]}\"`, but Requesting removes the `/api` base before "
-                    "matching, so this path never matches and the request times out (F10).",
-                    f"Write the path without the prefix: `\"{v[1][4:]}\"`.", p.text)
+                yield _found(sd, "API-PREFIX", "syncs", "error", p.line, p.text, key=k, path=v[1], bare=v[1][4:])
 
 
 def _prefix_handled(app: AppContext, path: str) -> bool:
@@ -159,12 +143,8 @@ def action_used_as_query(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F14: ``frames.query`` of a method without ``_`` runs an action, in a new flow."""
     for q in sd.where_queries:
         if not q.method.startswith("_") and q.concept != "?":
-            yield finding(
-                sd, "F14", "warning", q.line,
-                f"{_name(sd)} calls `{q.action}` through `frames.{q.via}`, but `{q.method}` has no `_` prefix, so "
-                "it is an action: it runs in a new flow (a TRACE line with an array output) and can trigger other "
-                "syncs.",
-                f"Rename the method `_{q.method}` if it only reads (a query); call real actions from `then`.", q.text)
+            yield _found(sd, "F14", "syncs-query", "warning", q.line, q.text, action=q.action, via=q.via,
+                         method=q.method)
 
 
 def _session_check(app: AppContext, q: WhereQuery) -> tuple[str, str]:
@@ -242,23 +222,13 @@ def _issues(sd: SyncDef, code: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def action_awaited_in_where(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F14: an action awaited inside `where` runs in a new flow, outside this request's."""
     for line, info in _issues(sd, "F14-await"):
-        yield finding(
-            sd, "F14", "warning", line,
-            f"{_name(sd)} awaits the action `{info['action']}` inside `where`: it runs in a new flow, so its effects "
-            "and the syncs it triggers never join this request's flow.",
-            "Call actions from `then`; in `where` use queries (`_…`) through `frames.query`.")
+        yield _found(sd, "F14", "syncs-await", "warning", line, action=info["action"])
 
 
 def frames_from_scratch(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F5: ``new Frames({…})`` without an original frame lacks the hidden action ids `then` needs."""
     for line, info in _issues(sd, "F5"):
-        yield finding(
-            sd, "F5", "error", line,
-            f"{_name(sd)}'s `where` builds frames from scratch (`new Frames({{…}})` without spreading an original "
-            "frame): they lack the hidden action ids of `when`, so `then` throws "
-            "\"Missing actionId in `then` clause.\"",
-            "Derive new frames from existing ones: `frames.map(($) => ({ ...$, [x]: value }))` or "
-            "`new Frames({ ...frame, [x]: value })`.", info["text"])
+        yield _found(sd, "F5", "syncs", "error", line, info["text"])
 
 
 def variable_as_string_key(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
@@ -268,11 +238,7 @@ def variable_as_string_key(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     for line, info in _issues(sd, "F6"):
         if sd.vars.get(info["key"], info["key"]) in bound:
             continue  # already bound as a symbol: the string key is redundant, not harmful
-        yield finding(
-            sd, "F6", "error", line,
-            f"{_name(sd)}'s `where` sets `{info['key']}` as a string key next to a spread frame; the engine reads "
-            f"only symbol keys, so `{info['key']}` stays unbound (`Missing binding: Symbol({info['key']})`).",
-            f"Use the variable as a computed key: `[{info['key']}]: …`.")
+        yield _found(sd, "F6", "syncs", "error", line, name=info["key"])
 
 
 # ---------------------------------------------------------------- then bindings
@@ -295,13 +261,7 @@ def respond_with_error_beside_success(sd: SyncDef, app: AppContext) -> Iterator[
         together = any("error" in (w.output or {}) and {v for _, v in vars_in(w.output)} & set(succ)
                        for w in sd.when)
         if succ and not together:  # both from one `when` output pattern: F11 says whether it can match
-            yield finding(
-                sd, "F3", "error", p.line,
-                f"{_name(sd)} responds with `error` beside `{', '.join(succ)}`: on success `error` is unbound and "
-                f"on failure `{succ[0]}` is, so one of them is always missing and the sync throws "
-                "`Missing binding` instead of responding.",
-                "Use two syncs: a success sync responding with the result, and an error sync (output pattern "
-                "`{ error }`) responding with `error`.", p.text)
+            yield _found(sd, "F3", "syncs-beside", "error", p.line, p.text, success=", ".join(succ), first=succ[0])
 
 
 def _unbound_then_inputs(sd: SyncDef) -> Iterator[tuple[str, Pattern, str, Pattern | None]]:
@@ -333,38 +293,24 @@ def value_made_in_same_then(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     for kind, p, var, prod in _unbound_then_inputs(sd):
         if kind != "made-in-then" or prod is None:
             continue
-        split = prod.action == "Sessioning.create" and p.action == "Requesting.respond"
-        yield finding(
-            sd, "F1", "error", p.line,
-            f"{_name(sd)} puts `{prod.action}` and `{p.action}` in one `then`; `{var}` is only bound by "
-            f"`{prod.action}`'s output pattern, but a `then` output pattern binds nothing and every `then` "
-            f"input is resolved before any action runs, so `Missing binding: Symbol({var})` is thrown and "
-            f"{prod.action} never runs — nothing is inserted. Restarting the server does not help.",
-            _SPLIT_FIX if split else (
-                f"Split it: keep `{prod.action}` here; respond in a second sync whose `when` includes "
-                f"`[{prod.action}, {{}}, {{ {var} }}]`."), p.text)
+        # the seed's own bug (create the session, then respond with it) has its own fix wording
+        seed = prod.action == "Sessioning.create" and p.action == "Requesting.respond"
+        yield _found(sd, "F1", "syncs-session" if seed else "syncs", "error", p.line, p.text,
+                     label=prod.action, action=p.action, name=var)
 
 
 def error_never_bound(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F3: `error` passed in `then` while nothing in `when`/`where` binds it."""
     for kind, p, _var, _prod in _unbound_then_inputs(sd):
         if kind == "error":
-            yield finding(
-                sd, "F3", "error", p.line,
-                f"{_name(sd)} passes `error` to `{p.action}`, but nothing in its `when` or `where` binds `error`, "
-                "so it throws `Missing binding: Symbol(error)`.",
-                "Respond with `error` only from a sync whose `when` output pattern is `{ error }`.", p.text)
+            yield _found(sd, "F3", "syncs-unbound", "error", p.line, p.text, action=p.action)
 
 
 def variable_never_bound(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """UNBOUND: a `then` variable no `when` pattern or `where` binds."""
     for kind, p, var, _prod in _unbound_then_inputs(sd):
         if kind == "unbound":
-            yield finding(
-                sd, "UNBOUND", "error", p.line,
-                f"{_name(sd)} passes `{var}` to `{p.action}` in `then`, but no `when` pattern or `where` binds it, so "
-                f"it throws `Missing binding: Symbol({var})`.",
-                f"Bind `{var}` in a `when` pattern or a `where` query's output pattern, or remove it.", p.text)
+            yield _found(sd, "UNBOUND", "syncs", "error", p.line, p.text, name=var, action=p.action)
 
 
 # ---------------------------------------------------------------- across syncs
@@ -383,14 +329,8 @@ def success_and_error_both_respond(sd: SyncDef, app: AppContext) -> Iterator[Fin
         if not model.empty_output_matches_all(app) or model.can_fail(app, action) is False:
             continue  # the app's engine matches `{}` only on `{}`, or the action never returns `{ error }`
         line = next((p.line for p in sd.when if p.action == action), sd.line)
-        yield finding(
-            sd, "F12", "warning", line,
-            f"`{sd.name}` responds to `{path}` when `{action}` completes with output pattern `{{}}`, "
-            f"which also matches `{{ error }}`; `{other.name}` responds to that error too, so both fire: "
-            "the client gets the first answer and `Requesting.requests` stores the last.",
-            f"Give `{sd.name}`'s `{action}` entry a success output key instead of `{{}}` (what it returns on "
-            "success), or make the action return a marker such as `{ ok: true }`.",
-            f"{other.name} ({other.file}:{other.line})")
+        yield _found(sd, "F12", "syncs", "warning", line, f"{other.name} ({other.file}:{other.line})",
+                     path=path, action=action, other=other.name)
 
 
 #: Every rule, in the order its findings are produced for one sync.

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sessioning import failure_modes
 from sessioning.files import read_bytes
 from sessioning.findings import Finding
 from sessioning.masking import is_password_key, is_secret_key, mask_inline
@@ -126,15 +127,10 @@ class SyncFileParser:
         try:
             src = read_bytes(self.path, "sync file", limit=MAX_SYNC_FILE_BYTES)  # a regular file, bounded
         except OSError as e:
-            self.findings.append(Finding(
-                code="PARSE", severity="error", source="syncs", file=self.rel,
-                explanation=f"`{self.rel}` could not be read: {e.strerror or e}.",
-                fix="Check the file's permissions."))
+            self.findings.append(self._problem("unreadable", reason=e.strerror or e))
             return
         if b"\x00" in src[:4096]:
-            self.findings.append(Finding(
-                code="PARSE", severity="error", source="syncs", file=self.rel,
-                explanation=f"`{self.rel}` is not a text file.", fix="Remove it from `src/syncs`."))
+            self.findings.append(self._problem("binary"))
             return
         tree = _parser().parse(src)
         root = tree.root_node
@@ -144,13 +140,9 @@ class SyncFileParser:
                      and not any(c.has_error for c in n.children)]
             bad = min(inner, key=lambda n: n.start_byte) if inner else root
             near = mask_inline(" ".join(_text(bad).split())[:60])  # the quoted source may hold a literal password
-            self.findings.append(Finding(
-                code="PARSE", severity="error", source="syncs", file=self.rel, line=_line(bad),
-                explanation=(f"`{self.rel}` has a syntax error near line {_line(bad)}"
-                             f"{f' (`{near}`)' if near else ''}; Deno will not load it, so the server does not start. "
-                             "Syncs in the rest of the file are still checked."),
-                fix="Fix the syntax error (an unclosed bracket, a missing comma or `)`), then run `deno run build`.",
-                evidence=near or None))
+            self.findings.append(self._problem(
+                "syntax", line=_line(bad), evidence=near or None,
+                near=failure_modes.phrase("PARSE.near", near=near) if near else ""))
         local: dict[str, tuple[Any, int]] = {}  # top-level functions, for `export { A, B as C }`
         for stmt in root.named_children:
             if stmt.type == "import_statement":
@@ -165,6 +157,14 @@ class SyncFileParser:
         for stmt in root.named_children:
             if stmt.type == "export_statement":
                 self._export(stmt, local)
+
+    def _problem(self, variant: str, *, line: int | None = None, evidence: str | None = None,
+                 **facts: Any) -> Finding:
+        """A ``PARSE`` finding for this file, worded by the catalogue."""
+        why, fix = failure_modes.explain("PARSE", variant, file=self.rel,
+                                         **({"line": line} if line is not None else {}), **facts)
+        return Finding(code="PARSE", severity="error", source="syncs", file=self.rel, line=line,
+                       explanation=why, fix=fix, evidence=evidence)
 
     def _imports(self, stmt: Any) -> None:
         src = stmt.child_by_field_name("source")
