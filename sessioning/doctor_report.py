@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sessioning import failure_modes
 from sessioning.db.connect import ConfigurationProblem, ConnectionProblem
 from sessioning.errors import EXIT_ERRORS, EXIT_OK, KitError
 from sessioning.files import FileRefused
@@ -116,8 +117,5 @@ class DoctorReport:
 
 def _unreachable(e: ConnectionProblem) -> Finding:
     msg = mask_text_uris(" ".join(str(e).split()) or type(e).__name__)
-    return Finding(
-        code="F18", severity="error", source="db", evidence=msg[:500],
-        explanation=f"The database could not be reached: {msg.split('. ')[0]}.",
-        fix=("Check MONGODB_URL and DB_NAME (in .env or --uri/--db-name), that the server is running, "
-             "and for Atlas the user's password and the IP access list."))
+    why, fix = failure_modes.explain("F18", "db-unreachable", reason=msg.split(". ")[0])
+    return Finding(code="F18", severity="error", source="db", evidence=msg[:500], explanation=why, fix=fix)

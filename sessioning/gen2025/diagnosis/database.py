@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from sessioning import failure_modes
 from sessioning.db.connect import connect, load_config
 from sessioning.findings import Finding
 from sessioning.masking import mask_id, mask_text, secrets_revealed
@@ -115,31 +116,29 @@ class DbContext:
             explanation, fix = mask_text(explanation, False), mask_text(fix, False)
         self.findings.append(Finding(code, severity, explanation, fix, source="db", **kw))
 
+    def report(self, code: str, variant: str, severity: str, *, evidence: str | None = None,
+               request: str | None = None, **facts: Any) -> None:
+        """Record a finding worded by the catalogue's ``code``/``variant`` from ``facts``."""
+        why, fix = failure_modes.explain(code, variant, **facts)
+        self.add(code, severity, why, fix, evidence=evidence, request=request)
+
 
 # -- F19: the test database -------------------------------------------------------------------------
 def wiped_test_database(c: DbContext) -> None:
     """F19: reading `test-<DB_NAME>` (wiped by `testDb()`), or it holds the sessions the real one lacks."""
     name = getattr(c.db, "name", "")
     if name.startswith("test-"):
-        c.add("F19", "warning",
-              f"This is `{name}`, the database Deno tests use: `testDb()` drops every collection in it at the start "
-              f"of each test, so what you see here can vanish. If the server writes here, main.ts imports "
-              "`@test-concepts` instead of `@concepts`.",
-              f"Read the real database `{name[5:]}` (DB_NAME in .env), and make main.ts import `@concepts`.",
-              evidence=f"database {name!r}")
+        c.report("F19", "db-test", "warning", evidence=f"database {name!r}", name=name, real=name[5:])
     elif name and f"test-{name}" in _database_names(c.db):
         test_db = _client(c.db)[f"test-{name}"]
         coll = c.sessions_collection
         here = _count(c.db, coll) if coll in c.names else 0
         there = _count(test_db, coll) if coll in _names(test_db) else 0
         severe = here == 0 and there > 0
-        c.add("F19", "warning" if severe else "info",
-              f"`test-{name}` exists beside `{name}`"
-              + (f", and its `{coll}` has {there} documents while this one has none: the server "
-                 "probably runs against the test database (`@test-concepts`), which `testDb()` wipes."
-                 if severe else " (Deno tests use it; `testDb()` drops its collections at every test)."),
-              "Make main.ts import `@concepts` (which uses DB_NAME), and look for your data in the database the "
-              "server really uses.", evidence=f"{coll}: {here} here, {there} in test-{name}")
+        state = (failure_modes.phrase("F19.severe", collection=coll, there=there) if severe
+                 else failure_modes.phrase("F19.usual"))
+        c.report("F19", "db-beside", "warning" if severe else "info",
+                 evidence=f"{coll}: {here} here, {there} in test-{name}", name=name, state=state)
 
 
 # -- F17: session collections under other names -----------------------------------------------------
@@ -150,19 +149,13 @@ def other_session_collections(c: DbContext) -> None:
     if not others:
         return
     if coll not in c.names or _count(c.db, coll) == 0:
-        counts = ", ".join(f"`{n}` ({_count(c.db, n)} documents)" for n in others)
-        c.add("F17", "warning",
-              f"`{coll}` is {'empty' if coll in c.names else 'not in this database'}, "
-              f"but {counts} {'is' if len(others) == 1 else 'are'} — the app names its sessions collection "
-              "differently, so inspecting the default finds nothing.",
-              f"Inspect `{others[0]}` (pass `sessions_collection='{others[0]}'`), or rename the collection in the "
-              "concept if it was a typo.", evidence=", ".join(others))
+        c.report("F17", "db-elsewhere", "warning", evidence=", ".join(others), collection=coll,
+                 state="empty" if coll in c.names else "not in this database",
+                 counts=", ".join(f"`{n}` ({_count(c.db, n)} documents)" for n in others),
+                 verb="is" if len(others) == 1 else "are", other=others[0])
     else:
-        c.add("F17", "info",
-              f"Besides `{coll}` this database has other session-like collections: "
-              + ", ".join(f"`{n}` ({_count(c.db, n)})" for n in others)
-              + ". Writes may go to one while the app reads another.",
-              "Check which collection each concept uses (`PREFIX + \"sessions\"`).", evidence=", ".join(others))
+        c.report("F17", "db-others", "info", evidence=", ".join(others), collection=coll,
+                 counts=", ".join(f"`{n}` ({_count(c.db, n)})" for n in others))
 
 
 # -- F17: sessions — id types and orphans -------------------------------------------------------------
@@ -182,13 +175,9 @@ def session_id_types(c: DbContext) -> None:
         what.append(f"{len(bad_ids)} session ids")
     if len(bad_users):
         what.append(f"{len(bad_users)} `{c.user_field}` values")
-    c.add("F17", "error",
-          f"In `{c.sessions_collection}`, {' and '.join(what)} are {'/'.join(kinds)}, not strings. An "
-          "ObjectId never equals the string UUIDv7 ids that travel in frames, so look-ups such as "
-          "`_getUser({session})` silently find nothing; `new ObjectId(<uuid>)` throws `BSONError`.",
-          "Store ids as the strings `freshID()` makes (`_id: freshID()`), never `new ObjectId(...)`; "
-          "migrate the existing documents.",
-          evidence=f"{len(st)} sessions; id types: {st['id_type'].astype(str).value_counts().to_dict()}")
+    c.report("F17", "db-id-types", "error",
+             evidence=f"{len(st)} sessions; id types: {st['id_type'].astype(str).value_counts().to_dict()}",
+             collection=c.sessions_collection, what=" and ".join(what), kinds="/".join(kinds))
 
 
 def orphaned_sessions(c: DbContext) -> None:
@@ -199,9 +188,7 @@ def orphaned_sessions(c: DbContext) -> None:
     users = c.users_present
     if users is None:
         if c.users_collection:
-            c.add("INFO", "info",
-                  f"`{c.users_collection}` is not in this database, so sessions could not be joined to their users.",
-                  "Pass `users_collection=` the collection your authentication concept uses.")
+            c.report("INFO", "db-no-users", "info", users=c.users_collection)
         return
     orphans = st[st["orphaned"].fillna(False).astype(bool)]
     if not len(orphans):
@@ -209,17 +196,10 @@ def orphaned_sessions(c: DbContext) -> None:
     user_ids = [u for u in orphans["user"].tolist() if u is not None]
     oid_like = _objectid_twins(c.db, users, user_ids)
     sample = ", ".join(repr(u) for u in list(dict.fromkeys(user_ids))[:c.examples])
-    cause = (f"their user ids are strings while `{users}` stores ObjectIds (or the reverse): the same id "
-             "in two types never matches" if oid_like else
-             f"those users are not in `{users}` (deleted, created in another database, or the "
-             "session was created for an unchecked id — `Sessioning.create` checks nothing)")
-    c.add("F17", "warning",
-          f"{len(orphans)} of {len(st)} sessions in `{c.sessions_collection}` point to users that do not "
-          f"exist: {cause}. Examples: {sample}.",
-          ("Use one id type everywhere (the string ids `freshID()` makes)." if oid_like else
-           "Delete sessions when their user is deleted, and create sessions only for a user that "
-           "`authenticate` returned."),
-          evidence=f"orphaned sessions: {', '.join(mask_id(s, c.reveal) for s in orphans['session'].head(c.examples))}")
+    masked = ", ".join(mask_id(s, c.reveal) for s in orphans["session"].head(c.examples))
+    c.report("F17", "db-orphans-id-types" if oid_like else "db-orphans", "warning",
+             evidence=f"orphaned sessions: {masked}", n=len(orphans), total=len(st),
+             collection=c.sessions_collection, users=users, sample=sample)
 
 
 def _objectid_twins(db: Any, users_collection: str, user_ids: list[Any]) -> bool:
@@ -247,14 +227,8 @@ def duplicate_usernames(c: DbContext) -> None:
     if not dups:
         return
     sample = ", ".join(f"{k!r} ×{len(v)}" for k, v in list(dups.items())[:c.examples])
-    c.add("F16", "warning",
-          f"{len(dups)} `{field_name}` value(s) in `{users}` are held by several users "
-          f"({sample}): there is no unique index, or it was created after the duplicates (an unawaited "
-          "`createIndex` races the first inserts). Logging in finds only one of them; building the index "
-          "now fails with E11000.",
-          f"Remove the duplicates, then create the unique index on `{field_name}` before the first "
-          "insert (await it), and keep the `findOne` pre-check in `register`.",
-          evidence=f"duplicates: {sample}")
+    c.report("F16", "db-duplicates", "warning", evidence=f"duplicates: {sample}", n=len(dups), field=field_name,
+             collection=users, sample=sample)
 
 
 # -- F10: requests without a response -----------------------------------------------------------------
@@ -267,14 +241,9 @@ def requests_without_response(c: DbContext) -> None:
     for path, group in missing.groupby("path", dropna=False, sort=True):
         last = group["created"].max()
         keys = group["input_keys"].iloc[-1]
-        c.add("F10", "warning",
-              f"{len(group)} request(s) to {path!r} have no stored response (latest at {last}): nothing called "
-              "`Requesting.respond` for them — no request sync matched the path and keys (F10), a response "
-              "sync never matched (F11), or the cascade threw and the client got 500.",
-              f"Replay one of them in the kit (`app.request({path!r}, ...)` with keys {keys or 'none'}) and "
-              "look at `diagnose(app)`: it names the sync and the pattern key that did not match.",
-              request=group["request"].iloc[-1],
-              evidence=f"requests: {', '.join(group['request'].tail(c.examples))}")
+        c.report("F10", "db", "warning", request=group["request"].iloc[-1],
+                 evidence=f"requests: {', '.join(group['request'].tail(c.examples))}",
+                 n=len(group), path=path, last=last, keys=keys or "none")
 
 
 Check = Callable[[DbContext], None]
