@@ -279,10 +279,6 @@ def files_writing_failure_text() -> dict[str, list[str]]:
 # Producers not yet switched to the catalogue (their owners are switching them): each is a strict
 # xfail, so the entry must be deleted as soon as its file asks the catalogue for every text.
 KNOWN_TEXT_OUTSIDE: list[str] = [
-    "sessioning/gen2025/diagnosis/__init__.py",
-    "sessioning/gen2025/diagnosis/actions.py",
-    "sessioning/gen2025/diagnosis/engine_errors.py",
-    "sessioning/gen2025/diagnosis/flows.py",
 ]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from sessioning import failure_modes
 from sessioning.findings import Finding, findings_frame, sort_findings
 from sessioning.masking import secrets_revealed
 from sessioning.record import Run
@@ -55,9 +56,9 @@ def _diagnose_run(ctx: RunContext) -> list[Finding]:
             for check in CHECKS:
                 check(ctx, flow)
         except Exception as e:  # noqa: BLE001 - one odd flow (a hand-edited run) must not hide the others
-            ctx.add("INFO", "info", f"Flow {log.flow} could not be analysed ({type(e).__name__}: {e}).",
-                    "Check that the run was recorded by the kit (or exported with `run.to_json()`).",
-                    request=getattr(log, "request", None), flow=log.flow)
+            why, fix = failure_modes.explain("INFO", "run-unreadable-flow", flow=log.flow,
+                                             error=f"{type(e).__name__}: {e}")
+            ctx.add("INFO", "info", why, fix, request=getattr(log, "request", None), flow=log.flow)
     return ctx.findings
 
 

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from sessioning import failure_modes
 from sessioning.masking import mask_value
 from sessioning.record import ActionEntry
 from sessioning.tables import mask_doc
@@ -80,68 +81,53 @@ def collection_of(namespace: str, db: Any = None) -> str:
     return namespace.split(".", 1)[1] if "." in namespace else namespace
 
 
-def _duplicate_text(ctx: RunContext, label: str, dup: dict[str, Any], by: str, tail: str) -> tuple[str, str]:
-    key_text = ", ".join(f"{k}: {json.dumps(mask_value(k, v, ctx.reveal), default=str, ensure_ascii=False)}"
-                         for k, v in dup["key"].items()) or "?"
-    holder = (f" It is already held by {json.dumps(dup['existing'], default=str)}."
-              if dup["existing"] is not None else " (The document holding it is no longer there.)")
-    explanation = (f"`{label}`{by} threw E11000: the unique index `{dup['index']}` of `{dup['collection']}` "
-                   f"already has {{ {key_text} }}.{holder}{tail}")
+def _duplicate_facts(ctx: RunContext, dup: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The catalogue variant and facts of an E11000: the index, the colliding key and who holds it."""
+    key = ", ".join(f"{k}: {json.dumps(mask_value(k, v, ctx.reveal), default=str, ensure_ascii=False)}"
+                    for k, v in dup["key"].items()) or "?"
+    holder = (failure_modes.phrase("F16.held-by", existing=json.dumps(dup["existing"], default=str))
+              if dup["existing"] is not None else failure_modes.phrase("F16.holder-gone"))
+    facts = {"index": dup["index"], "collection": dup["collection"], "key": key, "holder": holder}
     if dup["index"] == "_id_":
-        fix = (f"`{label}` inserts with an `_id` that already exists: use a fresh id (`freshID()`), or an "
-               "upsert (`update_one(..., upsert=True)`) if updating was meant; catch `DuplicateKeyError` and "
-               "return `{error: ...}` like the seed's `Sessioning.create`.")
-    else:
-        fields = ", ".join(dup["key"]) or "the key"
-        fix = (f"Check for an existing document with the same {fields} before inserting and return "
-               f"`{{error: ...}}`, and catch `DuplicateKeyError` in `{label}` (two requests can still race).")
-    return explanation, fix
+        return "run-duplicate-id", facts
+    return "run-duplicate", {**facts, "fields": ", ".join(dup["key"]) or "the key"}
 
 
 def action_exception(ctx: RunContext, flow: FlowFacts, a: ActionEntry) -> None:
     """F16: an action threw instead of returning ``{error}`` (E11000 explained)."""
-    label = a.label
     message = a.error or ""
-    by = f" (run by `{a.sync}`)" if a.sync else ""
-    tail = (" An exception aborts the cascade: later syncs for the same action, including an error "
-            "response, never run" + (", and the client got 500." if flow.request else "."))
-    note = " (This failure was injected on purpose with `db.faults`.)" if injected(ctx.db, message) else ""
+    common = {
+        "action": a.label,
+        "by": failure_modes.phrase("F16.by", sync=a.sync) if a.sync else "",
+        "tail": failure_modes.phrase("F16.tail-500" if flow.request else "F16.tail"),
+        "injected": failure_modes.phrase("F16.injected") if injected(ctx.db, message) else "",
+    }
     dup = explain_duplicate_key(message, ctx.db, ctx.reveal)
-    extra: dict[str, Any] = {"flow": flow.flow, "action": label, "seq": a.seq}
+    extra: dict[str, Any] = {"flow": flow.flow, "action": a.label, "seq": a.seq}
     if dup:
-        explanation, fix = _duplicate_text(ctx, label, dup, by, tail)
-        explanation += note
+        variant, facts = _duplicate_facts(ctx, dup)
         extra.update(index=dup["index"], collection=dup["collection"], key=dup["key"], existing=dup["existing"])
     else:
-        explanation = (f"`{label}`{by} threw `{a.error_type or 'an exception'}: {message}` instead of returning "
-                       f"`{{error}}`.{tail}{note}")
-        fix = (f"Catch the exception inside `{label}` and return `{{error: \"...\"}}`, so an error sync can answer "
-               "the client.")
-    ctx.add("F16", "error", explanation, fix, sync=a.sync, request=flow.request, evidence=message, **extra)
+        variant = "run"
+        facts = {"error_type": a.error_type or failure_modes.phrase("F16.an-exception"), "message": message}
+    why, fix = failure_modes.explain("F16", variant, **common, **facts)
+    ctx.add("F16", "error", why, fix, sync=a.sync, request=flow.request, evidence=message, **extra)
 
 
 def action_as_query(ctx: RunContext, flow: FlowFacts, a: ActionEntry) -> None:
     """F14: an action called from a `where` (or returning a list) runs in a new flow."""
-    label = a.label
     where_sync = a.called_from
     request = flow.request
     if where_sync:
         origin = ctx.calling_evaluation(where_sync, a.seq or 0)
         if origin is not None:
             request = ctx.run.flows[origin.flow].request_id if origin.flow in ctx.run.flows else request
-        how = f"was called from the `where` of `{where_sync}`"
+        how = failure_modes.phrase("F14.how-where", sync=where_sync)
     else:
-        how = "returned a list (it was used as a query)"
-    ctx.add(
-        "F14", "warning",
-        f"The action `{label}` {how}. An action (a method without `_`) is instrumented: called there it runs in a "
-        "new flow, so its effects and the syncs it triggers never join the request's flow"
-        + (f" (its output: {ctx.show(a.output)})" if isinstance(a.output, list) else "")
-        + ".",
-        f"Make it a query (`_{a.action}` returning a list) and call it with `frames.query`, or call `{label}` "
-        "from a `then` instead of from `where`.",
-        sync=where_sync or a.sync, request=request, flow=flow.flow, action=label,
-    )
+        how = failure_modes.phrase("F14.how-list")
+    output = failure_modes.phrase("F14.its-output", output=ctx.show(a.output)) if isinstance(a.output, list) else ""
+    why, fix = failure_modes.explain("F14", "run", action=a.label, how=how, output=output, method=a.action)
+    ctx.add("F14", "warning", why, fix, sync=where_sync or a.sync, request=request, flow=flow.flow, action=a.label)
 
 
 def action_checks(ctx: RunContext, flow: FlowFacts) -> None:
