@@ -276,24 +276,11 @@ def files_writing_failure_text() -> dict[str, list[str]]:
     return found
 
 
-# Producers not yet switched to the catalogue (their owners are switching them): each is a strict
-# xfail, so the entry must be deleted as soon as its file asks the catalogue for every text.
-KNOWN_TEXT_OUTSIDE: list[str] = [
-]
-
-
-def test_no_new_file_writes_failure_mode_text():
-    new = {f: hits[:3] for f, hits in files_writing_failure_text().items() if f not in KNOWN_TEXT_OUTSIDE}
-    assert not new, f"failure-mode text written outside sessioning/failure_modes: {new}"
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="producer not yet switched to the catalogue; "
-                                            "once it passes, delete it from KNOWN_TEXT_OUTSIDE"))
-    for p in KNOWN_TEXT_OUTSIDE
-])
-def test_switched_producer_writes_no_failure_mode_text(path):
-    assert path not in files_writing_failure_text()
+def test_no_failure_mode_text_is_written_outside_the_catalogue():
+    # Every producer (engine, run diagnosis, log reader, sync and database checks, doctor, 2026 readers)
+    # gathers facts and asks sessioning.failure_modes for the words.
+    found = {f: hits[:3] for f, hits in files_writing_failure_text().items()}
+    assert not found, f"failure-mode text written outside sessioning/failure_modes: {found}"
 
 
 def test_the_text_scan_finds_a_copy():
