@@ -109,7 +109,7 @@ def test_answers_by_path(shapes):
 def test_coverage_names_factories_and_default_exports(shapes):
     _, _, cov, _ = shapes
     assert cov.missed == 3
-    assert cov.line() == ("27 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
+    assert cov.line() == ("28 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts "
                           "(AnswerWrite, default); re-exported from `./extra.ts` in registry/index.sync.ts "
                           "(HealthCheck)")
 
@@ -135,6 +135,8 @@ def test_new_rules_on_shapes(shapes):
         "WriteAsOwner": {"F4:warning"},
         "EraseNow": {"SILENT-ERROR:warning"},  # answered in the same `then` as the erase
         "WhoAmI": {"F4:error"},  # `session` is bound by nothing
+        "PingThrows": {"F16:warning"},  # the check works, but a bad session is a 500
+        "ArchiveNoteOk": {"F12:warning"},  # `status` also comes beside `error`
     }
 
 
@@ -186,7 +188,8 @@ def _by_sync(path) -> dict[str, set[str]]:
 
 def test_checks_ask_the_model_on_shapes():
     got = _by_sync(SHAPES)
-    assert "PingEmptyDrops" not in got and "PingThrows" not in got  # `[]` and a throw make the check work
+    assert "PingEmptyDrops" not in got  # `[]` makes the check work
+    assert got["PingThrows"] == {"F16:warning"}  # a throw does too (no F13), but as a 500
     assert got["PingErrorKeeps"] == {"F13:warning"}
     assert got["PingBadSession"] == {"F13:warning"}  # the length test never succeeds with `[{ error }]`
     assert got["EraseTwiceOk"] == {"F12:warning"}  # template engine, erase can fail
@@ -200,7 +203,7 @@ def test_coverage_is_printed_with_the_sources(capsys):
 
     assert cli.main(["doctor", str(SHAPES), "--no-progress"]) == 1
     out = capsys.readouterr().out
-    assert "27 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
+    assert "28 syncs analysed, 3 not: built by `answerWith` in factory.sync.ts" in out
 
 
 def test_checks_follow_a_patched_engine():

@@ -15,10 +15,14 @@ from .catalogue_apps import (
     APP_F4_VARIANTS,
     APP_F9_FACTS,
     APP_F9_VARIANTS,
+    APP_F12_FACTS,
+    APP_F12_VARIANTS,
     APP_F13_FACTS,
     APP_F13_VARIANTS,
     APP_F15_FACTS,
     APP_F15_VARIANTS,
+    APP_F16_FACTS,
+    APP_F16_VARIANTS,
     APP_UNBOUND_FACTS,
     APP_UNBOUND_VARIANTS,
 )
@@ -604,13 +608,13 @@ MODES = {
     },
     "F12": {
         "title": "`{}` success sync and `{error}` sync both fire", "tag": "MATCH", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F12_FACTS,
             "request": "the request id", "n": "how many answers", "got": "the answers, sync by sync",
             "sync": "the sync at fault", "entry": "its `when` entry as written", "output": "the output it matched",
             "action": "the action of that entry", "path": "the request path", "times": "phrase log.times, or ''",
             "both": "phrase F12.log-one-carries-error, or ''", "other": "the error sync",
         },
-        "variants": {
+        "variants": {**APP_F12_VARIANTS,
             "run-empty-output": {
                 "why": (_F12_RUN + "`{sync}` waits for `{entry}`: an empty output pattern matches every "
                         "completion, including {output}, so it answered beside the error sync." + _F12_RUN_END),
@@ -720,7 +724,7 @@ MODES = {
     },
     "F16": {
         "title": "action throws instead of returning `{error}` (incl. E11000)", "tag": "DB", "generation": "2025",
-        "facts": {
+        "facts": {**APP_F16_FACTS,
             "action": "the action's label", "by": "phrase F16.by, or ''", "index": "the unique index",
             "collection": "its collection", "key": "the duplicate key as written", "holder": "phrase F16.held-by / F16.holder-gone",
             "tail": "phrase F16.tail-500 or F16.tail", "injected": "phrase F16.injected, or ''",
@@ -729,7 +733,7 @@ MODES = {
             "after": "phrase F16.after, or ''", "n": "how many duplicated values", "field": "the username field",
             "sample": "examples",
         },
-        "variants": {
+        "variants": {**APP_F16_VARIANTS,
             "run-duplicate-id": {
                 "why": ("`{action}`{by} threw E11000: the unique index `{index}` of `{collection}` "
                         "already has {{ {key} }}.{holder}{tail}{injected}"),

@@ -95,6 +95,29 @@ NEW_MODES = {
 }
 
 MORE_VARIANTS = {
+    "F12": {
+        "facts": {"keys": "the success keys the pattern asks for"},
+        "variants": {
+            "syncs-key-in-error": {
+                "why": ("`{sync}` answers `{path}` when `{action}` returns `{keys}`, but `{action}` also returns "
+                        "`{keys}` beside `error` when it fails: this success sync fires on that failure too, so the "
+                        "client may be told it succeeded (and the error sync answers as well)."),
+                "fix": ("Do not return the success keys together with `error` in `{action}`, or match a key only "
+                        "success carries."),
+            },
+        },
+    },
+    "F16": {
+        "facts": {"loc": "file:line of the query", "sync": "the sync that uses it first"},
+        "variants": {
+            "syncs-query-throws": {
+                "why": ("`{sync}` checks the session with `{action}` ({loc}), which throws for an unknown session "
+                        "instead of returning `[]` or `[{{ error }}]`: every request with a bad session fails with a "
+                        "500 and no sync can answer it."),
+                "fix": "Make the query return `[]` (or `[{{ error }}]`) for an unknown session instead of throwing.",
+            },
+        },
+    },
     "UNBOUND": {
         "facts": {},
         "variants": {
@@ -193,6 +216,10 @@ MORE_VARIANTS = {
 
 
 # Named parts of MORE_VARIANTS, spread into the matching entries of the 2025 table.
+APP_F12_FACTS = MORE_VARIANTS["F12"]["facts"]
+APP_F12_VARIANTS = MORE_VARIANTS["F12"]["variants"]
+APP_F16_FACTS = MORE_VARIANTS["F16"]["facts"]
+APP_F16_VARIANTS = MORE_VARIANTS["F16"]["variants"]
 APP_UNBOUND_FACTS = MORE_VARIANTS["UNBOUND"]["facts"]
 APP_UNBOUND_VARIANTS = MORE_VARIANTS["UNBOUND"]["variants"]
 APP_F2_FACTS = MORE_VARIANTS["F2"]["facts"]

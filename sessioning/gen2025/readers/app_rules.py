@@ -418,7 +418,40 @@ def dropped_request_unanswered(sd: Any, app: Any) -> Iterator[Finding]:
                    "syncs", sync=sd.name, path=path)
 
 
+def success_pattern_matches_error(sd: Any, app: Any) -> Iterator[Finding]:
+    """F12: a success responder waits for keys the action also returns beside ``error``, so it fires on
+    that failure too (next to the error responder, or alone: the failure answered as a success)."""
+    path, _ = request_path(sd)
+    if not path or not sd.registered or not any(p.action == "Requesting.respond" for p in sd.then):
+        return
+    for p in sd.when:
+        keys = set(p.output or {}) - {"..."}
+        if p.action == "Requesting.request" or not keys or "error" in keys:
+            continue
+        meth = method_of(app, p.action)
+        if meth is not None and any(s.error and s.keys is not None and keys <= s.keys for s in meth.shapes):
+            yield _finding(sd, "F12", "warning", p.line, "syncs-key-in-error", p.text, sync=sd.name, path=path,
+                           action=p.action, keys=", ".join(sorted(keys)))
+            return
+
+
+def session_query_throws(sd: Any, app: Any) -> Iterator[Finding]:
+    """F16: a session query that throws for an unknown session: every request with a bad session gets a
+    500 (reported once per query, at the first sync that uses it)."""
+    seen = app.extra.setdefault("_throwing_queries", set())
+    for q in sd.where_queries:
+        meth = method_of(app, q.action)
+        if meth is None or not meth.is_query or not meth.throws or q.action in seen:
+            continue
+        if not any(k.lower() in _SESSION_KEYS for k in q.input) or meth.error_styles() != {"throws"}:
+            continue
+        seen.add(q.action)
+        yield _finding(sd, "F16", "warning", q.line, "syncs-query-throws", q.text, sync=sd.name,
+                       action=q.action, loc=f"{meth.file}:{meth.line}")
+
+
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
              respond_beside_failing_action, error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
-             query_input_never_bound, error_rows_reach_later_steps, bound_on_one_branch]
+             query_input_never_bound, error_rows_reach_later_steps, bound_on_one_branch,
+             success_pattern_matches_error, session_query_throws]
