@@ -142,3 +142,10 @@ def test_startup_failures_quote_the_engine() -> None:
 def test_startup_failure_from_check_report_alone() -> None:
     ev = Evidence(check=read_check(FIX / "startup-unbound" / "check.json"))
     assert causes(classify(ev)) == ["startup-unbound"]
+
+
+def test_verbose_shows_the_matched_but_dropped_reaction() -> None:
+    ev = evidence("uncovered-case-timeout", "verbose")
+    assert "Notes.Writing.AddNote" in ev.console.verbose_unprocessed()
+    f = next(f for f in classify(ev) if f.code == "uncovered-case-timeout")
+    assert (f.extra["basis"], f.extra["reaction"]) == ("trace", "Notes.Writing.AddNote")

@@ -85,3 +85,11 @@ def test_startup_failures(name: str) -> None:
     p = doctor(*scenario_args(name), "--json")
     causes = {f["cause"] for f in json.loads(p.stdout)["findings"]}
     assert name in causes
+
+
+@pytest.mark.parametrize("name", ["refusal-unmapped", "uncovered-case-timeout", "action-fault", "partial-commit",
+                                  "query-throws", "error-returned-not-thrown"])
+def test_journal_alone_names_the_cause(name: str) -> None:
+    d = FIX / name
+    found = run(str(d / "app"), journal=str(d / "trace/journal.jsonl"))
+    assert name in [f.extra["cause"] for f in found if f.severity == "error"]

@@ -24,8 +24,6 @@ __all__ = ["classify", "classify_exchange", "startup_findings"]
 
 _FAULT = ("Consequence action faulted", "Consequence action failed")
 _WHERE = ("where condition evaluation failed",)
-_CATEGORY_STATUS = {"INVALID_REQUEST": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
-                    "CONFLICT": 409}
 
 
 def _finding(cause: str, severity: str, facts: dict[str, Any], *, endpoint: str | None = None,
@@ -219,6 +217,8 @@ def _timeout(ev: Evidence, ex: Exchange, flow: Flow | None) -> Finding:
         last = [a for a in flow.work() if a.posture == "returned"]
         if last and not plain:
             line_text = f"the stage after `{last[-1].label}`"
+    if chain is not None and plain and chain.full_name in ev.console.verbose_unprocessed():
+        basis = "trace"  # VERBOSE: the reaction matched and its `where` produced nothing
     facts = {"endpoint": bare, "reaction": name, "line": line_text}
     return _finding("uncovered-case-timeout", "error", facts, endpoint=bare, reaction=name, stage="where", ex=ex,
                     basis=basis, file=chain.file if chain else None, line=plain[0].line if plain else None)
@@ -240,7 +240,9 @@ def _server_error(ev: Evidence, ex: Exchange, flow: Flow | None) -> Finding:
         _bare, chain = _endpoint_name(ev, ex)
         own = [ln for ln in where if chain and (ln.reaction or "").split("#")[0] == chain.full_name]
         line = (own or where)[0]  # the endpoint's own reaction first; a global branch may fail on the same read
-        return _where_failure(ev, ex, line.reaction, line.error_class, line.message)
+        corroborated = flow is not None and bool(flow.failures)  # the journal's reaction-failure agrees
+        return _where_failure(ev, ex, line.reaction, line.error_class, line.message,
+                              basis="trace" if corroborated else "default")
     if flow is not None and flow.failures:  # the journal's reaction-failure, when no console was given
         f = flow.failures[0]
         return _where_failure(ev, ex, f.get("reaction"), f.get("errorClass"),

@@ -119,6 +119,17 @@ class ConsoleLog:
         """Engine lines at warn or error."""
         return [ln for ln in self.lines if ln.kind == "engine" and ln.level in ("warn", "error")]
 
+    def verbose_unprocessed(self) -> list[str]:
+        """Reactions VERBOSE shows ``Matched`` with no ``After processing `where`:`` right after: for a
+        reaction that has a ``where``, that is the "matched but dropped" signature."""
+        lines = self.of_kind("verbose")
+        out = []
+        for i, ln in enumerate(lines):
+            nxt = next((x for x in lines[i + 1:] if not x.message.startswith("Reacting to action:")), None)
+            if ln.reaction and (nxt is None or not nxt.message.startswith("After processing `where`:")):
+                out.append(ln.reaction)
+        return out
+
     def extend(self, other: ConsoleLog) -> None:
         self.lines += other.lines
         self.blocks += other.blocks

@@ -36,6 +36,7 @@ from sessioning.gen2026.records import (
     read_manifest,
     read_requests,
 )
+from sessioning.gen2026.sessions import find_sessions, sessions_table
 from sessioning.gen2026.static import static_findings, visibility_note
 
 __all__ = ["CLI_TIMEOUT_S", "EvidenceError", "looks_like_2026", "run", "run_doctor"]
@@ -141,6 +142,8 @@ def _gather(options: DoctorOptions, report: DoctorReport | None = None) -> Evide
 
 
 def _findings(ev: Evidence) -> list[Finding]:
+    if not ev.exchanges and ev.journal is not None:
+        ev.exchanges = ev.exchanges_from_flows()  # the journal alone: statuses inferred from each flow
     found = classify(ev)
     if ev.model is not None:
         found += static_findings(ev.model, ev.check, found)
@@ -180,5 +183,12 @@ def _summary(ev: Evidence) -> str:
         parts.append(f"{sum(1 for c in m.chains if c.kind == 'endpoint')} endpoints, "
                      f"{sum(1 for c in m.chains if c.kind == 'reaction')} reactions, {len(m.concepts)} concepts")
     parts.append(f"{len(ev.exchanges)} requests, {len(ev.flows)} flows")
+    if ev.collections is not None:
+        name, docs = find_sessions(ev.collections)
+        table = sessions_table(ev.collections)
+        states = table["state"].value_counts().to_dict() if len(table) else {}
+        gone = int((table["user_exists"] == False).sum()) if len(table) else 0  # noqa: E712 - None means unknown
+        parts.append(f"{name or 'no sessions collection'}: {len(docs)} sessions "
+                     f"({', '.join(f'{n} {s}' for s, n in states.items()) or 'none'}; {gone} whose user is gone)")
     return "2026 app: " + "; ".join(parts)
 

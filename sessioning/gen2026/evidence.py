@@ -18,11 +18,14 @@ from sessioning.gen2026.flows import Flow, flows_from_journal, flows_from_trace
 from sessioning.gen2026.model import AppModel
 from sessioning.gen2026.records import CheckReport, Exchange, Journal
 
-__all__ = ["Evidence", "TIMEOUT_MS"]
+__all__ = ["CATEGORY_STATUS", "Evidence", "TIMEOUT_MS"]
 
 #: An answer this late is the engine's request timeout (30 000 ms by default), not work.
 TIMEOUT_MS = 25_000.0
 _UNADMITTED = (400, 403, 404)
+#: HTTP status of each public error category (``packages/http`` public-errors).
+CATEGORY_STATUS = {"INVALID_REQUEST": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
+                   "CONFLICT": 409, "INTERNAL_ERROR": 500}
 
 
 def _ts(line: ConsoleLine) -> dt.datetime | None:
@@ -105,6 +108,31 @@ class Evidence:
                 self._used.add(id(b))
                 return b
         return None
+
+    def exchanges_from_flows(self) -> list[Exchange]:
+        """Without a record of the HTTP exchanges, one exchange per request flow, its status inferred:
+        200 for an answer, the ``publicErrors`` category's status for a mapped error, 500 for an
+        unmapped refusal, a fault or a ``where`` failure, and 500 after 30 s for an unanswered flow."""
+        public = self.model.http.public_errors if self.model and self.model.http else {}
+        base = self.model.http.base_path if self.model and self.model.http else ""
+        out = []
+        for f in self.flows:
+            if f.path is None:
+                continue
+            answer, failed = f.answer, f.first_failure()
+            code = answer.input.get("error") if answer is not None else None
+            if failed is not None and failed.posture == "refused" and isinstance(failed.output, dict):
+                code = failed.output.get("error")
+            if answer is None and failed is None and not f.failures:
+                status, latency, body = 500, 30_000.0, {"error": "INTERNAL_ERROR"}
+            elif (failed is not None and failed.posture == "fault") or f.failures or (code and code not in public):
+                status, latency, body = 500, None, {"error": "INTERNAL_ERROR"}
+            elif code:
+                status, latency, body = CATEGORY_STATUS.get(public[code], 500), None, {"error": public[code]}
+            else:
+                status, latency, body = 200, None, None
+            out.append(Exchange(len(out), "POST", base + f.path, None, status, body, latency, None))
+        return out
 
     def late_answer_lines(self) -> list[ConsoleLine]:
         return [ln for ln in self.console.errors() if "after it stopped pending" in ln.message]
