@@ -34,6 +34,7 @@ from sessioning.ids import UUID7_RE
 
 from .masking import is_secret_key, mask_id, mask_secrets, mask_text, secrets_revealed
 from .record import FlowLog, Run
+from .record.show import is_session_collection, mask_doc
 
 _ABSENT = object()
 
@@ -66,20 +67,6 @@ def _reveal(reveal: bool | None) -> bool:
 
 def _ms_to_utc(ms: list[float]) -> pd.Series:
     return pd.to_datetime(pd.Series(ms, dtype="float64"), unit="ms", utc=True)
-
-
-def _is_session_collection(name: str | None) -> bool:
-    return bool(name) and "session" in name.lower()
-
-
-def mask_doc(doc: Any, collection: str | None = None, reveal: bool | None = None) -> Any:
-    """A document with secrets masked; a session collection's ``_id`` (the session token) too."""
-    if _reveal(reveal) or not isinstance(doc, dict):
-        return doc
-    out = mask_secrets(doc, False)
-    if _is_session_collection(collection) and "_id" in out:
-        out = {**out, "_id": mask_id(out["_id"], False)}
-    return out
 
 
 # -- sessions -----------------------------------------------------------------------------------------
@@ -426,7 +413,7 @@ def writes_table(run: Any, reveal: bool | None = None, *, flows: Iterable[str] |
                     "flow": log.flow, "request": request, "seq": a.seq, "order": order,
                     "action": a.label, "sync": a.sync, "op": w.get("op"),
                     "collection": coll,
-                    "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id,
+                    "_id": mask_id(_id, reveal) if is_session_collection(coll) else _id,
                     "before": mask_doc(w.get("before"), coll, reveal), "after": mask_doc(w.get("after"), coll, reveal),
                     "changed": _changed(w.get("before"), w.get("after")),
                 })
@@ -459,7 +446,7 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
         for field in _changed(raw_b, raw_a):
             rows.append({
                 "seq": action.seq, "action": label, "op": w.get("op"), "collection": coll,
-                "_id": mask_id(_id, reveal) if _is_session_collection(coll) else _id, "field": field,
+                "_id": mask_id(_id, reveal) if is_session_collection(coll) else _id, "field": field,
                 "before": before.get(field) if isinstance(before, dict) else None,
                 "after": after.get(field) if isinstance(after, dict) else None,
             })
@@ -468,5 +455,4 @@ def step_diff(run: Any, step: int | str, reveal: bool | None = None) -> pd.DataF
 
 __all__ = [
     "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
-    "mask_doc",
 ]

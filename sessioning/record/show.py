@@ -1,4 +1,4 @@
-"""How recorded values are shown: short texts with secrets masked, and compact HTML tables.
+"""How recorded values are shown: short texts and documents with secrets masked, compact HTML tables.
 
 The widgets of every layer use these (the shared flow stepper and the 2025 app's panels), so they
 live with the record, below both.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from sessioning.masking import mask_secrets, mask_value
+from sessioning.masking import mask_id, mask_secrets, mask_value, secrets_revealed
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
 PANE = "line-height: 1.45; font-size: 13px; margin-bottom: 8px;"
@@ -41,4 +41,19 @@ def html_table(df: Any) -> str:
     return f"<table style='{TABLE}'><tr>{head}</tr>{body}</table>"
 
 
-__all__ = ["MONO", "PANE", "TABLE", "TD", "flat", "html_table", "short"]
+def is_session_collection(name: str | None) -> bool:
+    """A collection of sessions (its ids are session tokens, so they are masked as secrets)."""
+    return bool(name) and "session" in name.lower()
+
+
+def mask_doc(doc: Any, collection: str | None = None, reveal: bool | None = None) -> Any:
+    """A document with secrets masked; a session collection's ``_id`` (the session token) too."""
+    if (secrets_revealed() if reveal is None else bool(reveal)) or not isinstance(doc, dict):
+        return doc
+    out = mask_secrets(doc, False)
+    if is_session_collection(collection) and "_id" in out:
+        out = {**out, "_id": mask_id(out["_id"], False)}
+    return out
+
+
+__all__ = ["MONO", "PANE", "TABLE", "TD", "flat", "html_table", "is_session_collection", "mask_doc", "short"]

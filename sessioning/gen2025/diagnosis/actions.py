@@ -13,7 +13,7 @@ from typing import Any
 from sessioning import failure_modes
 from sessioning.masking import mask_value
 from sessioning.record import ActionEntry
-from sessioning.tables import mask_doc
+from sessioning.record.show import mask_doc
 
 from .context import FlowFacts, RunContext, injected
 

@@ -46,12 +46,15 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
             if not next_frames:
                 failure = best[1] if best else _no_record(pattern, bool(frames))
                 failure.update({"pattern": i, "action": pattern.label})
-            reports.append(_report(i, pattern, len(next_frames), failure))
+            reports.append({"pattern": i, "action": pattern.label, **pattern.texts(), "frames": len(next_frames),
+                            "failure": failure})
         frames = next_frames
         if not frames:
             # The product is empty: the remaining patterns are not reached.
             if reports is not None:
-                reports.extend(_report(j, sync.when[j], 0, None) for j in range(i + 1, len(sync.when)))
+                for j in range(i + 1, len(sync.when)):
+                    later = sync.when[j]
+                    reports.append({"pattern": j, "action": later.label, **later.texts(), "frames": 0, "failure": None})
             break
     return frames
 
@@ -76,10 +79,6 @@ def _extend(sync: Sync, i: int, pattern: ActionPattern, frames: list[dict],
             extended[sync.action_vars[i]] = cand.id
             next_frames.append(extended)
     return next_frames, best
-
-
-def _report(i: int, pattern: ActionPattern, n_frames: int, failure: Failure | None) -> dict[str, Any]:
-    return {"pattern": i, "action": pattern.label, **pattern.texts(), "frames": n_frames, "failure": failure}
 
 
 def _no_record(pattern: ActionPattern, had_frames: bool) -> Failure:

@@ -18,7 +18,7 @@ from .actions import ActionRecord
 from .define import Sync
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cause:
     """Why an action runs: the sync whose ``then`` called it, the id of the action that triggered
     that sync, and how deep in the causal tree (0 = an outside call, which starts a new flow)."""
@@ -26,6 +26,7 @@ class Cause:
     sync: str | None = None
     trigger: str | None = None
     depth: int = 0
+    # Not frozen: one is made per firing, and a frozen dataclass is slower to build (never changed).
 
 
 OUTSIDE = Cause()
@@ -77,62 +78,90 @@ class EngineObserver:
         """Something raised while this sync was tried or its ``then`` ran."""
 
 
+ACTION_HOOKS = ("action_started", "before_call", "action_returned", "action_failed")
+TRIAL_HOOKS = ("sync_tried", "when_matched", "where_started", "where_returned", "then_resolved", "sync_fired",
+               "sync_failed")
+
+
+def overrides(observer: EngineObserver, hooks: tuple[str, ...]) -> bool:
+    """Whether ``observer`` does something on any of ``hooks`` (else it need not be called for them)."""
+    return any(getattr(type(observer), h) is not getattr(EngineObserver, h) for h in hooks)
+
+
 class FanOut(EngineObserver):
-    """Several observers as one: each hook goes to every observer, in the order they were added,
-    each with its own handle."""
+    """Several observers as one: each hook goes, in the order the observers were added, to those that
+    override it (each with its own handle); the others are not called at all."""
 
     def __init__(self, observers: list[EngineObserver]) -> None:
         self.observers = tuple(observers)
         self.wants_reports = any(o.wants_reports for o in observers)
+        self._n = len(observers)
+        hooks = {h: [(i, getattr(o, h)) for i, o in enumerate(observers) if overrides(o, (h,))]
+                 for h in ACTION_HOOKS + TRIAL_HOOKS}
+        self._started, self._before = hooks["action_started"], hooks["before_call"]
+        self._returned, self._failed = hooks["action_returned"], hooks["action_failed"]
+        self._tried, self._matched = hooks["sync_tried"], hooks["when_matched"]
+        self._where, self._where_returned = hooks["where_started"], hooks["where_returned"]
+        self._then, self._fired, self._sync_failed = hooks["then_resolved"], hooks["sync_fired"], hooks["sync_failed"]
 
-    def action_started(self, record: ActionRecord, cause: Cause) -> tuple:
-        return tuple(o.action_started(record, cause) for o in self.observers)
+    def action_started(self, record: ActionRecord, cause: Cause) -> list:
+        handles = [None] * self._n
+        for i, hook in self._started:
+            handles[i] = hook(record, cause)
+        return handles
 
-    def before_call(self, record: ActionRecord, handle: tuple) -> None:
-        for o, h in zip(self.observers, handle):
-            o.before_call(record, h)
+    def before_call(self, record: ActionRecord, handle: list) -> None:
+        for i, hook in self._before:
+            hook(record, handle[i])
 
-    def action_returned(self, record: ActionRecord, handle: tuple, seconds: float) -> None:
-        for o, h in zip(self.observers, handle):
-            o.action_returned(record, h, seconds)
+    def action_returned(self, record: ActionRecord, handle: list, seconds: float) -> None:
+        for i, hook in self._returned:
+            hook(record, handle[i], seconds)
 
-    def action_failed(self, record: ActionRecord, handle: tuple, error: BaseException) -> None:
-        for o, h in zip(self.observers, handle):
-            o.action_failed(record, h, error)
+    def action_failed(self, record: ActionRecord, handle: list, error: BaseException) -> None:
+        for i, hook in self._failed:
+            hook(record, handle[i], error)
 
-    def sync_tried(self, record: ActionRecord, sync: Sync) -> tuple:
-        return tuple(o.sync_tried(record, sync) for o in self.observers)
+    def sync_tried(self, record: ActionRecord, sync: Sync) -> list:
+        trials = [None] * self._n
+        for i, hook in self._tried:
+            trials[i] = hook(record, sync)
+        return trials
 
-    def when_matched(self, trial: tuple, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
-        for o, t in zip(self.observers, trial):
-            o.when_matched(t, frames, reports)
+    def when_matched(self, trial: list, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
+        for i, hook in self._matched:
+            hook(trial[i], frames, reports)
 
-    def where_started(self, trial: tuple) -> Any:
-        steps = [o.where_started(t) for o, t in zip(self.observers, trial)]
+    def where_started(self, trial: list) -> Any:
+        steps = [hook(trial[i]) for i, hook in self._where]
         return next((s for s in steps if s is not None), None)  # Frames reports to one listener
 
-    def where_returned(self, trial: tuple, frames: list) -> None:
-        for o, t in zip(self.observers, trial):
-            o.where_returned(t, frames)
+    def where_returned(self, trial: list, frames: list) -> None:
+        for i, hook in self._where_returned:
+            hook(trial[i], frames)
 
-    def then_resolved(self, trial: tuple, calls: list[tuple]) -> None:
-        for o, t in zip(self.observers, trial):
-            o.then_resolved(t, calls)
+    def then_resolved(self, trial: list, calls: list[tuple]) -> None:
+        for i, hook in self._then:
+            hook(trial[i], calls)
 
-    def sync_fired(self, trial: tuple, n_frames: int) -> None:
-        for o, t in zip(self.observers, trial):
-            o.sync_fired(t, n_frames)
+    def sync_fired(self, trial: list, n_frames: int) -> None:
+        for i, hook in self._fired:
+            hook(trial[i], n_frames)
 
-    def sync_failed(self, trial: tuple, error: BaseException) -> None:
-        for o, t in zip(self.observers, trial):
-            o.sync_failed(t, error)
+    def sync_failed(self, trial: list, error: BaseException) -> None:
+        for i, hook in self._sync_failed:
+            hook(trial[i], error)
 
 
-def combine(observers: list[EngineObserver]) -> EngineObserver:
-    """The one observer the engine calls: a no-op, the only one, or a fan-out."""
-    if not observers:
+def combine(observers: list[EngineObserver], hooks: tuple[str, ...] = ACTION_HOOKS + TRIAL_HOOKS) -> EngineObserver:
+    """The one observer the engine calls for ``hooks``: a no-op, the only one that listens, or a fan-out.
+
+    The engine combines its observers once per scope (actions, syncs tried), so an observer that only
+    injects faults before a call costs nothing while a hundred syncs are tried."""
+    listening = [o for o in observers if overrides(o, hooks)]
+    if not listening:
         return EngineObserver()
-    return observers[0] if len(observers) == 1 else FanOut(observers)
+    return listening[0] if len(listening) == 1 else FanOut(listening)
 
 
-__all__ = ["OUTSIDE", "Cause", "EngineObserver", "FanOut", "combine"]
+__all__ = ["ACTION_HOOKS", "OUTSIDE", "TRIAL_HOOKS", "Cause", "EngineObserver", "FanOut", "combine", "overrides"]

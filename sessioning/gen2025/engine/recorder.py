@@ -88,12 +88,14 @@ class Recorder(EngineObserver):
 
     # -- syncs tried ---------------------------------------------------------------------------------
     def sync_tried(self, record: ActionRecord, sync: Sync) -> Evaluation:
-        ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
-        self.run.flow(record.flow).evaluations.append(ev)
+        run = self.run
+        ev = Evaluation(run.next_seq(), record.flow, record.id, record.action.label, sync.name)
+        (run.flows.get(record.flow) or run.flow(record.flow)).evaluations.append(ev)
         return ev
 
     def when_matched(self, trial: Evaluation, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
-        trial.when.extend(reports or ())
+        if reports is not None:
+            trial.when = reports  # a fresh list per trial, filled pattern by pattern
         trial.frames_when = frames
 
     def where_started(self, trial: Evaluation) -> Evaluation:

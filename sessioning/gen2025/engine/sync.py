@@ -34,7 +34,7 @@ from .explain import explain_missing_binding
 from .frames import Frames, current_where
 from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
-from .observer import OUTSIDE, Cause, EngineObserver, combine
+from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine
 from .recorder import Recorder
 from .trace import Logging
 from .vars import FLOW, Var
@@ -64,7 +64,7 @@ class Engine:
         self.run = Run(retention)
         self.recorder = Recorder(self.run)
         self._observers: list[EngineObserver] = [self.recorder] if record else []
-        self._observer = combine(self._observers)
+        self._combine()
 
     def __repr__(self) -> str:
         return f"<Engine v{self.version}, logging {self.logging.name}, {len(self.concepts)} concepts, {len(self.syncs)} syncs>"
@@ -86,11 +86,16 @@ class Engine:
     def add_observer(self, observer: EngineObserver) -> None:
         """Report every step to ``observer`` too (after the ones added before it)."""
         self._observers.append(observer)
-        self._observer = combine(self._observers)
+        self._combine()
 
     def remove_observer(self, observer: EngineObserver) -> None:
         self._observers.remove(observer)
-        self._observer = combine(self._observers)
+        self._combine()
+
+    def _combine(self) -> None:
+        # One observer per scope: what listens to actions, what listens to syncs tried.
+        self._on_action = combine(self._observers, ACTION_HOOKS)
+        self._on_trial = combine(self._observers, TRIAL_HOOKS)
 
     @property
     def recording(self) -> bool:
@@ -103,7 +108,7 @@ class Engine:
             self._observers.insert(0, self.recorder)
         elif not on and self.recording:
             self._observers.remove(self.recorder)
-        self._observer = combine(self._observers)
+        self._combine()
 
     # -- setting up ---------------------------------------------------------------------------------
     def instrument(self, concept: Any) -> InstrumentedConcept:
@@ -142,7 +147,7 @@ class Engine:
         flow = flow or random_v4()
         record = ActionRecord(action_id or random_v4(), action, given, flow)
         self.actions.invoke(record)
-        observer = self._observer
+        observer = self._on_action
         handle = observer.action_started(record, cause)
         try:
             observer.before_call(record, handle)
@@ -170,7 +175,7 @@ class Engine:
         """Try every sync whose ``when`` names ``record``'s action, in registration order."""
         if self.logging == Logging.VERBOSE:
             console.log(trace.verbose_record(record))
-        observer = self._observer
+        observer = self._on_trial
         for sync in self.syncs_by_action.get(record.action, ()):
             trial = observer.sync_tried(record, sync)
             try:
@@ -183,10 +188,10 @@ class Engine:
 
     def fire(self, sync: Sync, record: ActionRecord, depth: int, trial: Any) -> None:
         """Match ``when``, run ``where``, then run every resolved ``then`` call in order."""
-        observer = self._observer
+        observer = self._on_trial
         reports: list[dict[str, Any]] | None = [] if observer.wants_reports else None
         try:
-            frames = Frames(match_when(sync, record, self.actions.by_flow(record.flow), reports))
+            frames = Frames(match_when(sync, record, self.actions.flows.get(record.flow, ()), reports))
         except BaseException:
             observer.when_matched(trial, None, reports)  # the patterns before the one that threw
             raise
@@ -226,7 +231,7 @@ class Engine:
         if not isinstance(result, Iterable) or isinstance(result, (dict, str)):
             raise NotIterable("TypeError: frames is not iterable", sync=sync.name, value=result)
         frames = result if isinstance(result, Frames) else Frames(result)
-        self._observer.where_returned(trial, frames)
+        self._on_trial.where_returned(trial, frames)
         if self.logging == Logging.VERBOSE and len(frames):
             console.log(trace.after_where_line(frames))
         return frames
@@ -241,7 +246,7 @@ class Engine:
                         for index, pattern in enumerate(sync.then)]
             for rec in records:
                 rec.synced[sync.name] = resolved[0][3] if resolved else ""
-            self._observer.then_resolved(trial, resolved)
+            self._on_trial.then_resolved(trial, resolved)
             calls.extend(resolved)
         return calls
 
