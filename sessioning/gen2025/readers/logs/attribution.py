@@ -120,9 +120,6 @@ class RequestTracker:
         """``tok`` (a session id the seed logged) belongs to request ``rix``."""
         self.token_owner[tok] = rix
 
-    def owner(self, tok: bytes) -> int | None:
-        return self.token_owner.get(tok)
-
     def close(self, rix: int) -> None:
         """Request ``rix`` got its respond or error."""
         self.open_reqs.pop(rix, None)

@@ -84,13 +84,6 @@ class _Pending:
     head: tuple[Any, ...] = ()
 
 
-def _output_kind(o: bytes) -> int:
-    """KIND_* of a TRACE output from its first bytes."""
-    if o[:1] == b"{":
-        return KIND_ERROR if ERROR_OUTPUT.match(o) else KIND_OK
-    return KIND_ARRAY if o[:1] == b"[" else KIND_UNDEFINED if o.startswith(b"undefined") else KIND_OTHER
-
-
 def _value_kind(out: Any) -> int:
     """KIND_* of a parsed VERBOSE output."""
     if isinstance(out, dict):
@@ -309,7 +302,11 @@ class _Reader:
             tracker.register_tokens(rix, QUOTED_TOKEN.findall(out))
         elif attr == ATTR_ID and action == b"request":
             tracker.register_tokens(rix, toks)
-        self.append_action(name_ix, rix, _output_kind(o), attr, lineno, start, end, FORMAT_TRACE)
+        # KIND_* from the output's first bytes (inline: once per action)
+        c = o[:1]
+        kind = ((KIND_ERROR if ERROR_OUTPUT.match(o) else KIND_OK) if c == b"{" else KIND_ARRAY if c == b"["
+                else KIND_UNDEFINED if o.startswith(b"undefined") else KIND_OTHER)
+        self.append_action(name_ix, rix, kind, attr, lineno, start, end, FORMAT_TRACE)
         if rix >= 0:
             tracker.active = rix
 

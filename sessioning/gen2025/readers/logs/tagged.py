@@ -71,16 +71,16 @@ class TaggedLines:
     def _session_line(self, line: bytes, lineno: int, ts: bytes | None, start: int, end: int) -> None:
         tracker = self.requests
         if (m := SESSION_TRY.match(line)):
-            owner = tracker.owner(m.group(1))
+            owner = tracker.token_owner.get(m.group(1))
             rix = owner if owner is not None else tracker.active
             if rix is not None:
                 self.store.requests[rix].session_logged = True
                 tracker.own_token(m.group(2), rix)
             self.store.add_session_event(lineno, SESSION_ATTEMPT, rix, start, end)
         elif (m := SESSION_OK.match(line)):
-            self.store.add_session_event(lineno, SESSION_CREATED, tracker.owner(m.group(1)), start, end)
+            self.store.add_session_event(lineno, SESSION_CREATED, tracker.token_owner.get(m.group(1)), start, end)
         elif (m := SESSION_FAILED.match(line)):
-            owner = tracker.owner(m.group(1))
+            owner = tracker.token_owner.get(m.group(1))
             rix = owner if owner is not None else tracker.active
             msg = m.group(2).decode("utf-8", "replace")
             self.store.add_session_event(lineno, SESSION_ERROR, rix, start, end)
