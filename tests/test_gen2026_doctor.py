@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -93,3 +94,25 @@ def test_journal_alone_names_the_cause(name: str) -> None:
     d = FIX / name
     found = run(str(d / "app"), journal=str(d / "trace/journal.jsonl"))
     assert name in [f.extra["cause"] for f in found if f.severity == "error"]
+
+
+def test_doctor_runs_bunx_itself_when_it_can(tmp_path: Path) -> None:
+    """A stand-in `bunx` on PATH prints the recorded reports: the doctor runs check and manifest itself."""
+    app = tmp_path / "app"
+    shutil.copytree(FIX / "invalid-input" / "app", app)
+    (app / "node_modules" / "@mit-sdg" / "sync-engine").mkdir(parents=True)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "bunx"
+    check, manifest = FIX / "invalid-input" / "check.json", FIX / "invalid-input" / "manifest.json"
+    fake.write_text(f"#!/bin/sh\nif [ \"$2\" = check ]; then cat {check}; else cat {manifest}; fi\n")
+    fake.chmod(0o755)
+    env = {"PYTHONPATH": str(ROOT), "PATH": f"{bindir}:/usr/bin:/bin"}
+    d = FIX / "invalid-input" / "default"
+    p = subprocess.run([sys.executable, "-m", "sessioning", "doctor", str(app), "--requests", str(d / "requests.json"),
+                        "--json"], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    data = json.loads(p.stdout)
+    assert "ran `bunx sync-engine check --format json --show-advisories` (exit 0)" in data["notes"]
+    assert "ran `bunx sync-engine artifacts manifest` (exit 0)" in data["notes"]
+    f = next(f for f in data["findings"] if f["cause"] == "invalid-input")
+    assert "`text`" in f["why"]

@@ -73,7 +73,9 @@ def _client_side(ev: Evidence, ex: Exchange) -> Finding | None:
         origin = "another address" if ex.origin in (None, "other") else ex.origin
         return _finding("forbidden-origin", "error", {"path": ex.path, "origin": origin, "public_origin": public},
                         endpoint=bare, reaction=name, ex=ex, stage="origin check")
-    required = list(chain.receive_keys) if chain else []
+    contract = (ev.manifest or {}).get("inputContracts", {}).get(bare, {})
+    # the manifest's input contract is the engine's own word; else the keys `receive({…})` names
+    required = list(contract.get("required", [])) or (list(chain.receive_keys) if chain else [])
     given = set(ex.body) if isinstance(ex.body, dict) else set()
     missing = [k for k in required if k not in given and not (k == "session" and ev.model and ev.model.http
                                                              and ev.model.http.cookie_input == "session")]

@@ -130,8 +130,11 @@ def _gather(options: DoctorOptions, report: DoctorReport | None = None) -> Evide
     if options.check or check_text:
         step("check", options.check, lambda: setattr(ev, "check", read_check(Path(options.check) if options.check
                                                                             else check_text or "")))
-    if options.manifest:
-        step("manifest", options.manifest, lambda: setattr(ev, "manifest", read_manifest(Path(options.manifest or ""))))
+    manifest_text = None if options.manifest or not options.app else _bunx_json(Path(options.app),
+                                                                                ["artifacts", "manifest"], notes)
+    if options.manifest or manifest_text:
+        step("manifest", options.manifest, lambda: setattr(ev, "manifest", read_manifest(
+            Path(options.manifest) if options.manifest else manifest_text or "")))
     if options.collections:
         step("collections", options.collections,
              lambda: setattr(ev, "collections", read_collections(options.collections or "")[0]))
