@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from sessioning.files import read_text
 from sessioning.masking import mask_secrets
 
 from .model import ActionEntry, Evaluation, FlowLog
+from .schema import check_run
 from .values import plain
 
 FORMAT = "sessioning-run/1"
@@ -140,8 +142,7 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"not a recorded run (expected format {FORMAT!r})")
+        check_run(data, FORMAT)  # one clear error for a tampered file, not a KeyError in a table later
         run = cls(retention=data.get("retention"))
         run.dropped_flows = data.get("dropped_flows", 0)
         run.syncs = list(data.get("syncs", []))
@@ -159,13 +160,13 @@ class Run:
         """Load a run exported with :meth:`to_json` (a path or the JSON text)."""
         text = str(path_or_text)
         if not text.lstrip().startswith("{"):
-            try:
-                text = Path(path_or_text).read_text()
-            except (OSError, UnicodeDecodeError) as e:
+            try:  # a regular file only (a FIFO would block, /dev/zero never end), bounded
+                text = read_text(path_or_text, "recorded run")
+            except OSError as e:
                 raise ValueError(f"cannot read a recorded run from {path_or_text}: {e}") from None
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as e:
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, or an integer of 5,000 digits
             raise ValueError(f"not a recorded run: invalid JSON ({type(e).__name__})") from None
         try:
             return cls.from_dict(data)

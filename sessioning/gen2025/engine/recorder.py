@@ -8,6 +8,8 @@ Values are stored as they are; they become plain JSON data only when read or exp
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -117,6 +119,20 @@ class Recorder(EngineObserver):
             trial.error_facts = error_facts(error)
 
 
+_NAME = re.compile(r"_?[A-Za-z][A-Za-z0-9_]*")
+
+
+def _replayable(concept: Any, name: Any) -> bool:
+    """An action (``create``) or query (``_getUser``) of the concept's class: a plain function the
+    class defines, never a dunder (``__setattr__``, ``__init__``), an attribute (``db``) or a property."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.startswith("__"):
+        return False
+    for klass in type(concept).__mro__[:-1]:  # not object's
+        if name in vars(klass):
+            return inspect.isfunction(vars(klass)[name])
+    return False
+
+
 def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None] | None = None) -> list[Any]:
     """Re-issue each recorded outside call of ``run`` through ``engine`` (a fresh one, usually).
 
@@ -137,7 +153,10 @@ def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None]
                 concept = concepts.get(root.concept)
                 if concept is None:
                     raise ValueError(f"cannot replay {root.label}: that concept is not instrumented in this engine")
-                result = getattr(concept, root.action)(**(root.input or {}))
+                if not _replayable(concept.concept, root.action):
+                    raise ValueError(f"cannot replay {root.label!r}: not an action or query of {root.concept} "
+                                     "(an exported run names only those; this one was edited)")
+                result = getattr(concept, root.action)(**(root.input if isinstance(root.input, dict) else {}))
             results.append(result)
             if on_flow is not None:
                 on_flow(root, result)
