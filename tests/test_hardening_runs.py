@@ -110,7 +110,7 @@ def test_tampered_runs_fail_at_load_with_one_clear_error(exported, name, tmp_pat
 def test_the_error_names_the_place(exported):
     data = _set(exported, ("flows", 0, "actions", 1, "seq"), "x")
     with pytest.raises(ValueError, match=r"flows\[0\]\.actions\[1\]\.seq should be a whole number, not 'x'"):
-        Run.from_dict(data)
+        Run.load(json.dumps(data))
 
 
 def test_an_untampered_export_loads_and_round_trips(exported):

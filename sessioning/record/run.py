@@ -142,7 +142,8 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
-        check_run(data, FORMAT)  # one clear error for a tampered file, not a KeyError in a table later
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not a recorded run (expected format {FORMAT!r})")
         run = cls(retention=data.get("retention"))
         run.dropped_flows = data.get("dropped_flows", 0)
         run.syncs = list(data.get("syncs", []))
@@ -168,6 +169,9 @@ class Run:
             data = json.loads(text)
         except (ValueError, RecursionError) as e:  # JSONDecodeError, or an integer of 5,000 digits
             raise ValueError(f"not a recorded run: invalid JSON ({type(e).__name__})") from None
+        # A file is untrusted input: one clear error for a tampered one, not a KeyError in a table
+        # later (from_dict itself stays lenient for data built in code).
+        check_run(data, FORMAT)
         try:
             return cls.from_dict(data)
         except ValueError:
