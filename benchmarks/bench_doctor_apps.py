@@ -4,7 +4,7 @@ Run: ``PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_doctor_apps.py /work/re
 
 For each app it runs the doctor in this process exactly as a student would run it on their
 app directory (``sessioning doctor APP --json``), then prints: findings per check (code and
-severity), findings per app, the time per app (total, mean, worst), the coverage notes the
+severity), findings per app, the time per app (wall clock and CPU; total, mean, worst), the coverage notes the
 doctor printed, and the crashes. A crash is an exception out of the doctor, or a problem line
 that names an internal error (``could not read … TypeError``): both must be zero. The JSON file
 holds every finding with its app, for judging against the app's source.
@@ -34,14 +34,14 @@ _INTERNAL = ("could not read", "Error:", "Traceback")
 def run_one(app: Path) -> dict[str, Any]:
     """Run the doctor on one app; returns its findings, problems, notes, exit status and time."""
     out, err = io.StringIO(), io.StringIO()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     crash = None
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = cli.main(["doctor", str(app), "--json", "--no-progress"])
     except BaseException as e:  # noqa: BLE001 - a crash is what we count
         status, crash = -1, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=4)}"
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     try:
         doc = json.loads(out.getvalue() or "{}")
     except json.JSONDecodeError:
@@ -50,7 +50,7 @@ def run_one(app: Path) -> dict[str, Any]:
     if crash is None:
         bad = [p for p in problems if any(s in p for s in _INTERNAL) and "no sync files" not in p]
         crash = "; ".join(bad) or None
-    return {"app": app.name, "status": status, "seconds": seconds, "findings": doc.get("findings", []),
+    return {"app": app.name, "status": status, "seconds": seconds, "cpu": cpu, "findings": doc.get("findings", []),
             "sources": doc.get("sources", []), "problems": problems, "notes": doc.get("notes", []),
             "stderr": err.getvalue()[-2000:], "crash": crash}
 
@@ -69,13 +69,16 @@ def _print_report(results: list[dict[str, Any]]) -> None:
         codes = Counter(f["code"] for f in r["findings"])
         syncs = sum(s.get("syncs", 0) for s in r["sources"] if s.get("kind") == "syncs")
         top = ", ".join(f"{c} {n}" for c, n in codes.most_common())
-        print(f"  {r['app']:<46} {syncs:4d} syncs {len(r['findings']):4d} findings {r['seconds']:6.3f}s  {top}")
+        print(f"  {r['app']:<46} {syncs:4d} syncs {len(r['findings']):4d} findings {r['seconds']:6.3f}s "
+              f"(cpu {r['cpu']:.3f}s)  {top}")
         for line in r["notes"] + [s["coverage"] for s in r["sources"] if s.get("coverage")]:
             print(f"      note: {line}")
-    times = [r["seconds"] for r in results]
+    times, cpus = [r["seconds"] for r in results], [r["cpu"] for r in results]
     crashes = [r for r in results if r["crash"]]
     print(f"\n{len(results)} apps, total {sum(times):.2f}s, mean {sum(times) / max(1, len(times)):.3f}s, "
-          f"worst {max(times, default=0):.3f}s")
+          f"worst {max(times, default=0):.3f}s (wall clock)")
+    print(f"cpu: total {sum(cpus):.2f}s, mean {sum(cpus) / max(1, len(cpus)):.3f}s, worst {max(cpus, default=0):.3f}s "
+          "(this process's CPU time: what a loaded machine does not inflate)")
     print(f"crashes: {len(crashes)}")
     for r in crashes:
         print(f"  {r['app']}: {r['crash']}")
