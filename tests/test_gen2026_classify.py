@@ -149,3 +149,17 @@ def test_verbose_shows_the_matched_but_dropped_reaction() -> None:
     assert "Notes.Writing.AddNote" in ev.console.verbose_unprocessed()
     f = next(f for f in classify(ev) if f.code == "uncovered-case-timeout")
     assert (f.extra["basis"], f.extra["reaction"]) == ("trace", "Notes.Writing.AddNote")
+
+
+def test_requests_and_firings_tables() -> None:
+    from sessioning.gen2026.classify import requests_frame
+    from sessioning.gen2026.flows import firings_frame
+
+    ev = evidence("partial-commit", "trace", journal=True)
+    frame = requests_frame(ev)
+    assert list(frame["status"]) == [500, 409]
+    assert list(frame["cause"]) == ["partial-commit", "refusal-mapped"]
+    assert frame["actions"][0] == "Authenticating.register → Sessioning.start"
+    firings = firings_frame(ev.flows)
+    assert "DeliverFaultToAsker" in set(firings["reaction"])
+    assert "correct-horse" not in firings.to_string()

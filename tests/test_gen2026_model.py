@@ -57,3 +57,36 @@ def test_sessions_table_and_cookie_facts() -> None:
     facts = cookie_facts(read_app(FIX / "healthy/app"), page_origin="http://127.0.0.1:3000")
     assert facts.cookie == "__Host-jotter-session"
     assert any("separate origins" in n for n in facts.notes)
+
+
+def test_other_shapes_and_the_1_1_0_keywords(tmp_path: Path) -> None:
+    """conceptSet(registrations) with the object beside it, a registration in its own file, a policy
+    object in a variable, and a spec in the 1.1.0 keywords (`returns` / `refuses`)."""
+    (tmp_path / "src" / "concepts" / "greeting").mkdir(parents=True)
+    (tmp_path / "design" / "concepts").mkdir(parents=True)
+    (tmp_path / "package.json").write_text('{"dependencies": {"@mit-sdg/sync-engine": "1.1.0"}}')
+    (tmp_path / "src" / "concepts" / "greeting" / "registry.ts").write_text(
+        'export const greeting = registerConcept({ class: GreetingConcept, spec, refusals: { RUDE: Rude } });\n')
+    (tmp_path / "src" / "concepts.ts").write_text(
+        'const registrations = { Greeting: greeting };\nexport const set = conceptSet(registrations, {});\n')
+    (tmp_path / "src" / "http.ts").write_text(
+        'const policy = { basePath: "/api", publicErrors: Object.freeze({ OTHER: "CONFLICT" }) };\n'
+        'export const p = httpPolicy(policy);\n')
+    (tmp_path / "design" / "concepts" / "Greeting.md").write_text(
+        "```actions\ngreet (name: Name) : returns (greeting: String)\n  where name is rude\n  then\n"
+        "    refuses RUDE \"No.\"\n```\n\n```queries\n_last () : optional (greeting: String)\n```\n")
+    m = read_app(tmp_path)
+    assert m.engine_version == "1.1.0" and m.spec_keywords == "returns/refuses"
+    assert m.concepts["Greeting"].spec_refusals == {"greet": ["RUDE"]}
+    assert m.concepts["Greeting"].promises == {"_last": "optional"}
+    assert m.http and m.http.public_errors == {"OTHER": "CONFLICT"} and m.http.base_path == "/api"
+    assert m.unmapped_refusals() == [("Greeting", "RUDE")]
+
+
+def test_an_empty_or_odd_folder_is_an_empty_model(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{not json")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "broken.ts").write_bytes(b"export const = (((\xff\xfe")
+    m = read_app(tmp_path)
+    assert m.concepts == {} and m.chains == [] and m.problems == ["package.json is not JSON"]
+    assert not looks_like_2026(tmp_path)

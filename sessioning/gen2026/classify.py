@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from sessioning import failure_modes
 from sessioning.findings import Finding
 from sessioning.gen2026.console import StartupFailure, startup_failure
@@ -20,7 +22,7 @@ from sessioning.gen2026.evidence import TIMEOUT_MS, Evidence
 from sessioning.gen2026.flows import Flow
 from sessioning.gen2026.records import Exchange
 
-__all__ = ["classify", "classify_exchange", "startup_findings"]
+__all__ = ["classify", "classify_exchange", "requests_frame", "startup_findings"]
 
 _FAULT = ("Consequence action faulted", "Consequence action failed")
 _WHERE = ("where condition evaluation failed",)
@@ -31,11 +33,15 @@ def _finding(cause: str, severity: str, facts: dict[str, Any], *, endpoint: str 
              evidence: str | None = None, ex: Exchange | None = None, file: str | None = None,
              line: int | None = None, variant: str = "default") -> Finding:
     why, fix = failure_modes.explain(cause, variant, **facts)
-    request = f"{ex.method} {ex.path} → {ex.status} in {ex.latency_ms:.0f} ms" if ex and ex.latency_ms is not None \
-        else (f"{ex.method} {ex.path} → {ex.status}" if ex else None)
+    request = _request_text(ex) if ex else None
     return Finding(code=cause, severity=severity, explanation=why, fix=fix, sync=reaction, request=request,
                    source="run" if ex else "log", file=file, line=line, evidence=evidence,
                    extra={"cause": cause, "endpoint": endpoint, "reaction": reaction, "stage": stage, "basis": basis})
+
+
+def _request_text(ex: Exchange) -> str:
+    latency = f" in {ex.latency_ms:.0f} ms" if ex.latency_ms is not None else ""
+    return f"{ex.method} {ex.path} → {ex.status}{latency} (#{ex.index + 1})"
 
 
 def startup_findings(ev: Evidence) -> list[Finding]:
@@ -279,3 +285,20 @@ def classify(ev: Evidence) -> list[Finding]:
         if found is not None:
             out.append(found)
     return out
+
+
+def requests_frame(ev: Evidence) -> pd.DataFrame:
+    """Per request: method, path, status, latency, its flow's actions and first failure, answered?, the cause."""
+    rows = []
+    for ex in ev.exchanges:
+        flow = ev.flow_for(ex)
+        failed = flow.first_failure() if flow else None
+        rows.append({"method": ex.method, "path": ex.path, "status": ex.status, "latency_ms": ex.latency_ms,
+                     "actions": " → ".join(a.label for a in flow.work()) if flow else None,
+                     "failed": f"{failed.label} {failed.posture}" if failed else None,
+                     "answered": flow.answered if flow else None})
+    frame = pd.DataFrame(rows, columns=["method", "path", "status", "latency_ms", "actions", "failed", "answered"])
+    fresh = Evidence(ev.model, ev.console, ev.exchanges, ev.journal)  # classifying marks lines as used
+    causes = {f.request: f.code for f in classify(fresh)}
+    frame["cause"] = [causes.get(_request_text(ex)) for ex in ev.exchanges]
+    return frame

@@ -22,7 +22,8 @@ from sessioning.gen2026.inspect_text import parse_inspect
 from sessioning.gen2026.records import Journal
 from sessioning.masking import mask_secrets
 
-__all__ = ["Action", "Flow", "actions_frame", "flows_frame", "flows_from_journal", "flows_from_trace"]
+__all__ = ["Action", "Flow", "actions_frame", "firings_frame", "flows_frame", "flows_from_journal",
+           "flows_from_trace"]
 
 BOUNDARY = "RequestBoundary"
 
@@ -177,3 +178,16 @@ def flows_frame(flows: list[Flow]) -> pd.DataFrame:
                      "answer": _mask(answer.input) if answer else None})
     return pd.DataFrame(rows, columns=["flow", "path", "actions", "firings", "failed", "reaction_failures",
                                        "answered", "answer"])
+
+
+def firings_frame(flows: list[Flow]) -> pd.DataFrame:
+    """One row per reaction firing (journal only): flow, path, reaction, its bindings (masked), what it asked."""
+    labels = {a.id: a.label for f in flows for a in f.actions if a.id}
+    rows = []
+    for f in flows:
+        for firing in f.firings:
+            rows.append({"flow": (f.flow or "")[:8], "path": f.path, "reaction": firing.get("reaction"),
+                         "bindings": _mask(firing.get("bindings") or {}),
+                         "consumed": [labels.get(i, i) for i in firing.get("consumed") or []],
+                         "produced": [labels.get(i, i) for i in firing.get("produced") or []]})
+    return pd.DataFrame(rows, columns=["flow", "path", "reaction", "bindings", "consumed", "produced"])

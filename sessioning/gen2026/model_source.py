@@ -85,7 +85,8 @@ def read_registrations(src: Source) -> tuple[list[Registration], dict[str, str]]
             refusals = {k: text(v) for k, v in object_pairs(pairs.get("refusals")).items()}
             regs.append(Registration(_owner_key(call), text(pairs.get("class")), refusals, src.path, src.line(call)))
         elif name == "conceptSet" and args:
-            for key, value in object_pairs(args[0]).items():
+            # conceptSet({ Key: registration }) or conceptSet(registrations) with the object beside it
+            for key, value in object_pairs(_resolve_object(src, args[0])).items():
                 if value.type in ("identifier", "shorthand_property_identifier"):
                     aliases[text(value)] = key
     return regs, aliases
