@@ -21,6 +21,7 @@ from sessioning.gen2026.console import StartupFailure, startup_failure
 from sessioning.gen2026.evidence import TIMEOUT_MS, Evidence
 from sessioning.gen2026.flows import Flow
 from sessioning.gen2026.records import Exchange
+from sessioning.masking import mask_text
 
 __all__ = ["classify", "classify_exchange", "requests_frame", "startup_findings"]
 
@@ -35,7 +36,8 @@ def _finding(cause: str, severity: str, facts: dict[str, Any], *, endpoint: str 
     why, fix = failure_modes.explain(cause, variant, **facts)
     request = _request_text(ex) if ex else None
     return Finding(code=cause, severity=severity, explanation=why, fix=fix, sync=reaction, request=request,
-                   source="run" if ex else "log", file=file, line=line, evidence=evidence,
+                   source="run" if ex else "log", file=file, line=line,
+                   evidence=mask_text(evidence) if evidence else None,  # a thrown message may quote a secret
                    extra={"cause": cause, "endpoint": endpoint, "reaction": reaction, "stage": stage, "basis": basis})
 
 
