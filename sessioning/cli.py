@@ -185,18 +185,43 @@ def _tolerant_streams() -> None:
                 pass
 
 
-def _print_report(report: DoctorReport, shown: list[Finding], as_json: bool) -> None:
+def _print_report(report: DoctorReport, shown: list[Finding], as_json: bool) -> KitError | None:
+    """Print the report; a closed pipe stops quietly, a full disk or dead terminal is an error."""
+    out = sys.stdout
+    if out is None:  # stdout closed (`… >&-`): nothing to print to
+        return None
     try:
         if as_json:
-            print(_to_json(report, shown))
+            print(_to_json(report, shown), file=out)
         elif report.sources or not report.problems:  # nothing was read: the error lines say it all
-            print_table(report, shown, sys.stdout)
-        sys.stdout.flush()
+            print_table(report, shown, out)
+        out.flush()
     except BrokenPipeError:  # `sessioning doctor … | head`: stop quietly
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
-        except OSError:
-            pass
+        _silence_stdout()
+    except OSError as e:  # ENOSPC (`> /dev/full`, a full disk), EIO: the report is incomplete, say so
+        _silence_stdout()
+        return KitError(f"cannot write the report to standard output: {e.strerror or e}",
+                        hint="free some disk space, or write the report elsewhere")
+    return None
+
+
+def _silence_stdout() -> None:
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter's final flush would fail again
+    except OSError:
+        pass
+
+
+def _to_stderr(lines: list[tuple[KitError | str, str]]) -> None:
+    """Notes and errors on stderr; a closed or full stderr leaves nothing else to tell."""
+    try:
+        for item, prefix in lines:
+            if isinstance(item, KitError):
+                item.show(sys.stderr, prefix=prefix)
+            elif sys.stderr is not None:
+                print(f"{prefix}{item}", file=sys.stderr)
+    except OSError:
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise KitError("nothing to check: give --log FILE, --syncs DIR, an app directory, --env FILE or --uri URI")
         doctor = load_doctor(*choose_generation(options, args.generation))
     except KitError as e:
-        e.show(sys.stderr, prefix=f"{PROG}: error: ")
+        _to_stderr([(e, f"{PROG}: error: ")])
         return e.exit_code
     _tolerant_streams()
     report = DoctorReport()
@@ -224,12 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         doctor(options, report)
         min_rank = SEVERITIES.index(args.min_severity)
         shown = [f for f in sort_findings(report.findings) if SEVERITIES.index(f.severity) <= min_rank]
-        _print_report(report, shown, args.json)
-    for note in report.notes:
-        print(f"{PROG}: note: {note}", file=sys.stderr)
-    for prob in report.problems:
-        prob.error.show(sys.stderr, prefix=f"{PROG}: error: {prob.part}: ")
-    return report.exit_code()
+        write_error = _print_report(report, shown, args.json)
+    _to_stderr([(note, f"{PROG}: note: ") for note in report.notes]
+               + [(prob.error, f"{PROG}: error: {prob.part}: ") for prob in report.problems]
+               + ([(write_error, f"{PROG}: error: ")] if write_error else []))
+    return max(report.exit_code(), write_error.exit_code) if write_error else report.exit_code()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ only gathers facts: the words come from the catalogue (:mod:`sessioning.failure_
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -164,12 +165,12 @@ def _session_check(app: AppContext, q: WhereQuery) -> tuple[str, str]:
 _NEAR = 6
 
 
-def _answers_bad_session(sd: SyncDef, q: WhereQuery) -> bool:
+def _answers_bad_session(sd: SyncDef, q: WhereQuery, empty_tests: list[int]) -> bool:
     """An error sync that branches on the session query leaving no frames (``if (frames.length === 0)``
     after it) and responds with an ``error``: that branch is its only way to fire. A query that binds
-    ``error`` itself is tested some other way."""
+    ``error`` itself is tested some other way. ``empty_tests``: the lines of the sync's emptiness tests."""
     return "error" not in (q.output or {}) and any(
-        c == "EMPTY-TEST" and q.line <= ln <= q.line + _NEAR for c, ln, _ in sd.issues) and any(
+        q.line <= ln <= q.line + _NEAR for ln in empty_tests) and any(
         p.action == "Requesting.respond" and "error" in (p.input or {}) for p in sd.then)
 
 
@@ -183,13 +184,14 @@ def _inverted_error_sync(sd: SyncDef, q: WhereQuery, note: str, severity: str) -
 def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F13: ``_getUser(…, {})`` keeps the frame when the query answers ``[{ error }]`` (the app's
     concept model says whether it does: ``[]`` or a throw make the check work)."""
+    empty_tests = [ln for c, ln, _ in sd.issues if c == "EMPTY-TEST"]
     for q in sd.where_queries:
         if not (_is_user_check(q) and q.output is not None and not q.output):
             continue
         severity, note = _session_check(app, q)
         if not severity:
             continue
-        if _answers_bad_session(sd, q):
+        if _answers_bad_session(sd, q, empty_tests):
             yield _inverted_error_sync(sd, q, note, severity)
             continue
         why, fix = explain("F13", "syncs-empty-output", sync=sd.name, via=q.via, action=q.action)
@@ -199,17 +201,22 @@ def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Fi
 def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
     """F13: a variable bound by the session check but never required lets unknown sessions through."""
     used_then = {v for p in sd.then for _, v in vars_in(p.input)}
-    for q in sd.where_queries:
+    # How many queries take each variable as input (once: asking every other query per output
+    # variable was quadratic in the number of queries).
+    inputs = [{v for _, v in vars_in(o.input)} for o in sd.where_queries]
+    takers = Counter(v for vs in inputs for v in vs)
+    empty_tests = [ln for c, ln, _ in sd.issues if c == "EMPTY-TEST"]
+    for q, q_inputs in zip(sd.where_queries, inputs):
         if not (_is_user_check(q) and q.output):
             continue
         severity, note = _session_check(app, q)
         if not severity:
             continue
-        if _answers_bad_session(sd, q):
+        if _answers_bad_session(sd, q, empty_tests):
             yield _inverted_error_sync(sd, q, note, severity)
             continue
         for _, var in vars_in(q.output):
-            other_q = any(var in {v for _, v in vars_in(o.input)} for o in sd.where_queries if o is not q)
+            other_q = takers[var] - (var in q_inputs) > 0
             if var not in used_then and not other_q and var != "error" and var not in sd.where_mentions:
                 why, fix = explain("F13", "syncs-unused", sync=sd.name, name=var, action=q.action)
                 yield finding(sd, "F13", severity, q.line, why + note, fix, q.text)

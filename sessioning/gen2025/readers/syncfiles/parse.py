@@ -90,9 +90,27 @@ def _has_sync_keys(obj: Any) -> bool:
     return False
 
 
-def _source(node: Any) -> Source:
-    """The node's text and, from the tree, the string literals paired with secret-named keys."""
-    base = node.start_byte
+#: A query called on a longer expression than this (a chain ``….query(…).query(…)``) is shown from
+#: its own ``.query(`` on: each query of a chain of n would otherwise re-read the n before it.
+_CHAIN_SHOWN = 200
+
+
+def _query_source(call: Any) -> Source:
+    """The source of one ``frames.query(…)`` call: the whole call, unless it is called on a long chain."""
+    func = call.child_by_field_name("function")
+    obj = func.child_by_field_name("object") if func is not None and func.type == "member_expression" else None
+    prop = func.child_by_field_name("property") if obj is not None else None
+    args = call.child_by_field_name("arguments")
+    if obj is None or prop is None or args is None or obj.end_byte - obj.start_byte <= _CHAIN_SHOWN:
+        return _source(call)
+    prefix = "….".encode() + prop.text
+    return _source(args, prefix)
+
+
+def _source(node: Any, prefix: bytes = b"") -> Source:
+    """The node's text (after ``prefix``) and, from the tree, the string literals paired with
+    secret-named keys."""
+    base = node.start_byte - len(prefix)
     spans = []
     for n in _walk(node):
         if n.type != "pair":
@@ -102,7 +120,7 @@ def _source(node: Any) -> Source:
         if name and value is not None and value.type in ("string", "template_string") and (
                 is_secret_key(name) or is_password_key(name)):
             spans.append((value.start_byte - base, value.end_byte - base, is_password_key(name)))
-    return Source(node.text, tuple(spans))
+    return Source(prefix + node.text, tuple(spans))
 
 
 # ---------------------------------------------------------------- per-file extraction
@@ -119,6 +137,7 @@ class SyncFileParser:
         self.path = path
         self.rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         self.registered = path.name.endswith(".sync.ts")
+        self._chained: set[tuple[int, int]] = set()  # spans of calls another call is chained on
         self.syncs: list[SyncDef] = []
         self.findings: list[Finding] = []
         self.concepts: set[str] = set()
@@ -407,11 +426,20 @@ class SyncFileParser:
             inp = self._pattern(arglist[1], sd) if len(arglist) > 1 else {}
             out = self._pattern(arglist[2], sd) if len(arglist) > 2 else None
             sd.where_queries.append(WhereQuery(concept, method, inp or {}, out, _line(n),
-                                               _source(n), prop))
+                                               _query_source(n), prop))
             for v in (out or {}).values():
                 if v[0] == "var":
                     sd.where_bound.add(v[1])
-            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": marks.result_kept(n, fn)}))
+            # Chained on (`….query(…).query(…)`): kept. Known from the outer call, visited first, so
+            # the parent need not be asked (a tree-sitter parent look-up walks down from the root).
+            kept = (n.start_byte, n.end_byte) in self._chained or marks.result_kept(n, fn)
+            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": kept}))
+        if prop in ("query", "queryAsync", "filter", "map", "flatMap", "collectAs"):
+            inner = fn.child_by_field_name("object")
+            while inner is not None and inner.type in ("await_expression", "parenthesized_expression"):
+                inner = inner.named_children[0] if inner.named_children else None
+            if inner is not None and inner.type == "call_expression":
+                self._chained.add((inner.start_byte, inner.end_byte))
         elif prop == "collectAs" and len(arglist) >= 2 and arglist[1].type == "identifier":
             name = _text(arglist[1])
             if name in sd.vars:
