@@ -104,7 +104,7 @@ class ActionEntry:
 class Evaluation:
     """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
 
-    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "_frames_when", "where",
+    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "_when", "_lazy_when", "_frames_when", "where",
                  "_frames_where", "fired", "then", "error", "error_type", "error_facts")
     FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
               "frames_where", "fired", "then", "error", "error_type", "error_facts")
@@ -115,7 +115,8 @@ class Evaluation:
         self.trigger = trigger
         self.trigger_action = trigger_action
         self.sync = sync
-        self.when: list[dict[str, Any]] = []
+        self._when: list[Any] = []  # dicts, or the engine's reports that write their dict when read
+        self._lazy_when = False
         self._frames_when: list | None = None  # raw frames, converted when read (recording stays cheap)
         self.where: list[dict[str, Any]] | None = None
         self._frames_where: list | None = None
@@ -128,6 +129,25 @@ class Evaluation:
     @property
     def matched(self) -> bool:
         return bool(self._frames_when)
+
+    @property
+    def when(self) -> list[dict[str, Any]]:
+        """How each ``when`` pattern fared: ``{pattern, action, input, output, frames, failure}``."""
+        if self._lazy_when:
+            # Recording keeps the facts; the sentences are written here, once, when first read.
+            self._when = [item if type(item) is dict else item.to_dict() for item in self._when]
+            self._lazy_when = False
+        return self._when
+
+    @when.setter
+    def when(self, patterns: list[dict[str, Any]]) -> None:
+        self._when = patterns
+        self._lazy_when = False
+
+    def add_reports(self, reports: list[Any]) -> None:
+        """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""
+        self._when.extend(reports)
+        self._lazy_when = True
 
     @property
     def frames_when(self) -> list[dict[str, Any]] | None:
@@ -208,17 +228,48 @@ class Evaluation:
 class FlowLog:
     """One flow: every action that ran in it, in order, and every sync tried on the way."""
 
-    __slots__ = ("flow", "actions", "evaluations", "request", "_path", "started", "response", "outcome")
+    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "started", "response", "outcome")
 
     def __init__(self, flow: str) -> None:
         self.flow = flow
         self.actions: list[ActionEntry] = []
-        self.evaluations: list[Evaluation] = []
+        self._evaluations: list[Any] = []  # evaluations, and groups of syncs skipped (expanded when read)
+        self._lazy = False
         self.request: str | None = None  # set by the HTTP front, for flows it started
         self._path: str | None = None
         self.started = dt.datetime.now(dt.UTC).isoformat()
         self.response: dict[str, Any] | None = None  # status/body/error, for engine.request flows
         self.outcome: str | None = None
+
+    @property
+    def evaluations(self) -> list[Evaluation]:
+        """Every sync tried in this flow, in order (``seq``)."""
+        if self._lazy:
+            # The engine skips syncs that cannot match (their literal input differs) and records
+            # them as one group; each becomes the evaluation it would have been, when first read.
+            expanded: list[Evaluation] = []
+            for item in self._evaluations:
+                if type(item) is Evaluation:
+                    expanded.append(item)
+                else:
+                    expanded.extend(item.expand())
+            self._evaluations = expanded
+            self._lazy = False
+        return self._evaluations
+
+    @evaluations.setter
+    def evaluations(self, evaluations: list[Evaluation]) -> None:
+        self._evaluations = evaluations
+        self._lazy = False
+
+    def add_evaluation(self, evaluation: Evaluation) -> None:
+        """Keep one sync tried (the recorder's hot path: no expansion check)."""
+        self._evaluations.append(evaluation)
+
+    def add_skipped(self, group: Any) -> None:
+        """Keep a group of syncs skipped at once (an object whose ``expand()`` gives their evaluations)."""
+        self._evaluations.append(group)
+        self._lazy = True
 
     @property
     def root(self) -> ActionEntry | None:

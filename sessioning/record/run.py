@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -81,6 +81,13 @@ class Run:
     # -- recording -----------------------------------------------------------------------------------
     def next_seq(self) -> int:
         return next(self._counter)
+
+    def reserve_seqs(self, n: int) -> int:
+        """The first of ``n`` consecutive sequence numbers, all taken at once."""
+        first = next(self._counter)
+        if n > 1:
+            deque(itertools.islice(self._counter, n - 1), maxlen=0)  # in C: no other thread gets in between
+        return first
 
     def _continue_after(self, seq: int) -> None:
         self._counter = itertools.count(seq + 1)  # itertools.count is atomic under the GIL

@@ -8,7 +8,8 @@ output element throws ``When pattern: [object Object] is missing output pattern.
 with matching input is met. The result is the cross product of all consistent combinations.
 
 When asked (a ``reports`` list, i.e. the run is recorded), each pattern also reports how many frames
-it left and, if none, the failure of the closest miss: the record that matched the most keys.
+it left and, if none, the facts of the closest miss (the record that matched the most keys); the
+sentence that explains it is written only when the report is read (:meth:`Report.to_dict`).
 """
 
 from __future__ import annotations
@@ -32,63 +33,91 @@ _OBJECTS = (dict, list)
 
 
 def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRecord],
-               reports: list[dict[str, Any]] | None = None) -> list[dict]:
+               reports: list[Any] | None = None) -> list[dict]:
     """The frames ``sync``'s ``when`` gives over ``flow_records`` (the flow of ``record``).
 
-    With a ``reports`` list, one report per pattern is appended to it as the pattern is done
-    (``{pattern, action, input, output, frames, failure}``), so the patterns before one that
-    throws (F8) are reported too."""
+    With a ``reports`` list, one :class:`Report` per pattern is appended to it as the pattern is
+    done, so the patterns before one that throws (F8) are reported too. A report keeps the facts
+    of the closest miss; its sentence is written only when someone reads it."""
     frames: list[dict] = [{FLOW: record.flow}]
-    for i, pattern in enumerate(sync.when):
-        next_frames, best = _extend(sync, i, pattern, frames, flow_records)
+    when = sync.when
+    for i, pattern in enumerate(when):
+        target = pattern.action
+        candidates = [c for c in flow_records if c.action is target]
+        next_frames, best = _extend(sync.name, sync.action_vars[i], pattern, frames, candidates, reports is not None)
         if reports is not None:
-            failure = None
+            facts = None
             if not next_frames:
-                failure = best[1] if best else _no_record(pattern, bool(frames))
-                failure.update({"pattern": i, "action": pattern.label})
-            reports.append({"pattern": i, "action": pattern.label, **pattern.texts(), "frames": len(next_frames),
-                            "failure": failure})
+                facts = best[1] if best else ("no_record", pattern.label, bool(frames))
+            reports.append(Report(i, pattern, len(next_frames), facts))
         frames = next_frames
         if not frames:
             # The product is empty: the remaining patterns are not reached.
             if reports is not None:
-                for j in range(i + 1, len(sync.when)):
-                    later = sync.when[j]
-                    reports.append({"pattern": j, "action": later.label, **later.texts(), "frames": 0, "failure": None})
+                reports.extend(Report(j, when[j], 0, None) for j in range(i + 1, len(when)))
             break
     return frames
 
 
-def _extend(sync: Sync, i: int, pattern: ActionPattern, frames: list[dict],
-            flow_records: Sequence[ActionRecord]) -> tuple[list[dict], tuple[int, Failure] | None]:
-    """Every frame extended with every record that matches pattern ``i``; the closest miss."""
+def _extend(name: str, action_var: Var, pattern: ActionPattern, frames: list[dict], candidates: list[ActionRecord],
+            explain: bool) -> tuple[list[dict], tuple[int, tuple] | None]:
+    """Every frame extended with every candidate that matches ``pattern``; the closest miss (if ``explain``)."""
     next_frames: list[dict] = []
-    best: tuple[int, Failure] | None = None  # (progress, failure) of the closest miss
-    target = pattern.action
-    candidates = [c for c in flow_records if c.action is target]
+    best: tuple[int, tuple] | None = None  # (progress, facts) of the closest miss
     for frame in frames:
         for cand in candidates:
-            if sync.name in cand.synced:
-                best = _closer(best, 0, {"reason": "synced",
-                                         "text": f"`{pattern.label}` of this flow already took part in this sync"})
+            if name in cand.synced:
+                if explain and best is None:
+                    best = (0, ("synced", pattern.label))
                 continue
-            extended, progress, failure = match_record(pattern, cand, frame)
+            extended, progress, facts = match_facts(pattern, cand, frame)
             if extended is None:
-                best = _closer(best, progress, failure)
+                if explain and (best is None or progress > best[0]):
+                    best = (progress, facts)
                 continue
-            extended[sync.action_vars[i]] = cand.id
+            extended[action_var] = cand.id
             next_frames.append(extended)
     return next_frames, best
 
 
-def _no_record(pattern: ActionPattern, had_frames: bool) -> Failure:
+class Report:
+    """How one ``when`` pattern fared for one sync tried: frames left and, if none, the facts of the
+    closest miss. :meth:`to_dict` writes the record's form (sentences included) when it is read."""
+
+    __slots__ = ("index", "pattern", "frames", "facts")
+
+    def __init__(self, index: int, pattern: ActionPattern, frames: int, facts: tuple | None) -> None:
+        self.index, self.pattern, self.frames, self.facts = index, pattern, frames, facts
+
+    def to_dict(self) -> dict[str, Any]:
+        failure = None
+        if self.facts is not None:
+            failure = failure_dict(self.facts)
+            failure.update({"pattern": self.index, "action": self.pattern.label})
+        return {"pattern": self.index, "action": self.pattern.label, **self.pattern.texts(), "frames": self.frames,
+                "failure": failure}
+
+
+def failure_dict(facts: tuple) -> Failure:
+    """The record's form of a miss: side, key, reason and the sentence (``text``)."""
+    kind = facts[0]
+    if kind == "literal":
+        return _literal_failure(*facts[1:])
+    if kind == "bound":
+        return _bound_failure(*facts[1:])
+    if kind == "absent":
+        _, label, key, rec_input = facts
+        return {"side": "input", "key": key, "reason": "absent",
+                "text": f"`{label}` input has no `{key}` (it has {', '.join(rec_input) or 'no keys'})"}
+    if kind == "output_absent":
+        _, label, key, output = facts
+        return {"side": "output", "key": key, "reason": "output_absent", "text": _output_absent_text(label, key, output)}
+    if kind == "synced":
+        return {"reason": "synced", "text": f"`{facts[1]}` of this flow already took part in this sync"}
+    _, label, had_frames = facts  # no_record
     return {"reason": "no_record",
-            "text": f"no `{pattern.label}` has completed in this flow"
+            "text": f"no `{label}` has completed in this flow"
                     + (" (it may run later in the cascade, or in another flow)" if had_frames else "")}
-
-
-def _closer(best: tuple[int, Failure] | None, progress: int, failure: Failure) -> tuple[int, Failure]:
-    return (progress, failure) if best is None or progress > best[0] else best
 
 
 def same(a: Any, b: Any) -> bool:
@@ -105,29 +134,44 @@ def same(a: Any, b: Any) -> bool:
 
 def match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> tuple[dict | None, int, Failure]:
     """Extend ``frame`` with ``record`` or say why not: (frame | None, keys matched, failure)."""
+    new, progress, facts = match_facts(pattern, record, frame)
+    return new, progress, (failure_dict(facts) if facts is not None else {})
+
+
+def match_facts(pattern: ActionPattern, record: ActionRecord, frame: dict) -> tuple[dict | None, int, tuple | None]:
+    """:func:`match_record` with the miss as facts (a tuple for :func:`failure_dict`), no sentence written."""
     new = frame.copy()
     progress = 1
     rec_input = record.input
+    label = pattern.label
     for key, want in pattern.input.items():
         if key not in rec_input:
-            return None, progress, {"side": "input", "key": key, "reason": "absent",
-                                    "text": f"`{pattern.label}` input has no `{key}` (it has {', '.join(rec_input) or 'no keys'})"}
-        failure = _bind(new, "input", key, want, rec_input[key], pattern.label)
-        if failure is not None:
-            return None, progress, failure
+            return None, progress, ("absent", label, key, rec_input)
+        have = rec_input[key]
+        if type(want) is Var:
+            if want not in new:
+                new[want] = have
+            elif not same(new[want], have):
+                return None, progress, ("bound", "input", key, want, have, new[want])
+        elif not same(want, have):
+            return None, progress, ("literal", "input", key, want, have, label)
         progress += 1
     if pattern.output is MISSING:
-        raise WhenMissingOutput(action=pattern.label)
+        raise WhenMissingOutput(action=label)
     output = record.output
     for key, want in pattern.output.items():
         if output is RUNNING or not isinstance(output, dict) or key not in output:
-            return None, progress, {"side": "output", "key": key, "reason": "output_absent",
-                                    "text": _output_absent_text(pattern.label, key, output)}
-        failure = _bind(new, "output", key, want, output[key], pattern.label)
-        if failure is not None:
-            return None, progress, failure
+            return None, progress, ("output_absent", label, key, output)
+        have = output[key]
+        if type(want) is Var:
+            if want not in new:
+                new[want] = have
+            elif not same(new[want], have):
+                return None, progress, ("bound", "output", key, want, have, new[want])
+        elif not same(want, have):
+            return None, progress, ("literal", "output", key, want, have, label)
         progress += 1
-    return new, progress, {}
+    return new, progress, None
 
 
 def _output_absent_text(label: str, key: str, output: Any) -> str:
@@ -140,16 +184,6 @@ def _output_absent_text(label: str, key: str, output: Any) -> str:
             text += f" (error: {str(mask_value('error', output['error']))[:80]!r})"
         return text
     return f"`{label}` returned {type(output).__name__ if output is not None else 'undefined'}, which has no `{key}`"
-
-
-def _bind(frame: dict, side: str, key: str, want: Any, have: Any, label: str) -> Failure | None:
-    """Bind or compare one pattern key against a record's value; the failure, or ``None`` if it holds."""
-    if type(want) is Var:
-        if want not in frame:
-            frame[want] = have
-            return None
-        return None if same(frame[want], have) else _bound_failure(side, key, want, have, frame[want])
-    return None if same(want, have) else _literal_failure(side, key, want, have, label)
 
 
 def _shown(key: str, value: Any) -> Any:
@@ -181,4 +215,4 @@ def _literal_failure(side: str, key: str, want: Any, have: Any, label: str) -> F
             "text": f"`{label}` {side} `{key}` is {shown!r}, the pattern wants {want!r}{hint}"}
 
 
-__all__ = ["Failure", "match_record", "match_when", "same"]
+__all__ = ["Failure", "Report", "failure_dict", "match_facts", "match_record", "match_when", "same"]

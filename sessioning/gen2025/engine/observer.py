@@ -57,7 +57,7 @@ class EngineObserver:
         """``sync`` is about to be matched against ``record``'s flow; returns a handle for this trial."""
         return None
 
-    def when_matched(self, trial: Any, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
+    def when_matched(self, trial: Any, frames: list | None, reports: list[Any] | None) -> None:
         """``when`` gave ``frames`` (``None``: it threw); ``reports`` (if :attr:`wants_reports`) say how
         each pattern fared."""
 
@@ -77,10 +77,16 @@ class EngineObserver:
     def sync_failed(self, trial: Any, error: BaseException) -> None:
         """Something raised while this sync was tried or its ``then`` ran."""
 
+    def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
+        """``syncs`` (consecutive in registration order) were not tried for ``record``: their first
+        ``when`` pattern names ``record``'s action with a literal input that ``record`` does not
+        have, and ``record`` is the only record of that action in its flow, so they could give no
+        frame (see :mod:`.skipping`). Each counts as tried, that first pattern being the one that failed."""
+
 
 ACTION_HOOKS = ("action_started", "before_call", "action_returned", "action_failed")
 TRIAL_HOOKS = ("sync_tried", "when_matched", "where_started", "where_returned", "then_resolved", "sync_fired",
-               "sync_failed")
+               "sync_failed", "syncs_skipped")
 
 
 def overrides(observer: EngineObserver, hooks: tuple[str, ...]) -> bool:
@@ -103,6 +109,7 @@ class FanOut(EngineObserver):
         self._tried, self._matched = hooks["sync_tried"], hooks["when_matched"]
         self._where, self._where_returned = hooks["where_started"], hooks["where_returned"]
         self._then, self._fired, self._sync_failed = hooks["then_resolved"], hooks["sync_fired"], hooks["sync_failed"]
+        self._skipped = hooks["syncs_skipped"]
 
     def action_started(self, record: ActionRecord, cause: Cause) -> list:
         handles = [None] * self._n
@@ -128,7 +135,7 @@ class FanOut(EngineObserver):
             trials[i] = hook(record, sync)
         return trials
 
-    def when_matched(self, trial: list, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
+    def when_matched(self, trial: list, frames: list | None, reports: list[Any] | None) -> None:
         for i, hook in self._matched:
             hook(trial[i], frames, reports)
 
@@ -151,6 +158,10 @@ class FanOut(EngineObserver):
     def sync_failed(self, trial: list, error: BaseException) -> None:
         for i, hook in self._sync_failed:
             hook(trial[i], error)
+
+    def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
+        for _i, hook in self._skipped:
+            hook(record, syncs)
 
 
 def combine(observers: list[EngineObserver], hooks: tuple[str, ...] = ACTION_HOOKS + TRIAL_HOOKS) -> EngineObserver:

@@ -21,7 +21,9 @@ from .actions import ActionRecord
 from .define import Sync
 from .errors import error_facts
 from .frames import current_where
+from .matching import Report, match_facts
 from .observer import Cause, EngineObserver
+from .vars import FLOW
 
 #: ``capture(sink)``: a context in which every database write is passed to ``sink`` (one dict each).
 WriteCapture = Callable[[Callable[[dict[str, Any]], None]], AbstractContextManager]
@@ -90,15 +92,18 @@ class Recorder(EngineObserver):
 
     # -- syncs tried ---------------------------------------------------------------------------------
     def sync_tried(self, record: ActionRecord, sync: Sync) -> Evaluation:
-        run = self.run
-        ev = Evaluation(run.next_seq(), record.flow, record.id, record.action.label, sync.name)
-        (run.flows.get(record.flow) or run.flow(record.flow)).evaluations.append(ev)
+        ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
+        self.run.flow(record.flow).add_evaluation(ev)
         return ev
 
-    def when_matched(self, trial: Evaluation, frames: list | None, reports: list[dict[str, Any]] | None) -> None:
-        if reports is not None:
-            trial.when = reports  # a fresh list per trial, filled pattern by pattern
+    def when_matched(self, trial: Evaluation, frames: list | None, reports: list[Any] | None) -> None:
+        if reports:
+            trial.add_reports(reports)  # facts now, sentences when read
         trial.frames_when = frames
+
+    def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
+        first = self.run.reserve_seqs(len(syncs))
+        self.run.flow(record.flow).add_skipped(SkippedSyncs(first, record, syncs))
 
     def where_started(self, trial: Evaluation) -> Evaluation:
         return trial  # Frames reports each step of `where` to the evaluation
@@ -133,6 +138,31 @@ def _replayable(concept: Any, name: Any) -> bool:
     return False
 
 
+class SkippedSyncs:
+    """Syncs the engine did not try for one record (see ``EngineObserver.syncs_skipped``): each
+    becomes, when the flow's evaluations are read, the evaluation trying it would have recorded.
+
+    Trying one would have matched its first ``when`` pattern against the one record of that action
+    in the flow, this one, from the flow's first frame, and failed on its input (which does not
+    change), so that is what :meth:`expand` reports; the later patterns are not reached."""
+
+    __slots__ = ("first_seq", "record", "syncs")
+
+    def __init__(self, first_seq: int, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
+        self.first_seq, self.record, self.syncs = first_seq, record, syncs
+
+    def expand(self) -> list[Evaluation]:
+        record, out = self.record, []
+        for k, sync in enumerate(self.syncs):
+            ev = Evaluation(self.first_seq + k, record.flow, record.id, record.action.label, sync.name)
+            _frame, _progress, facts = match_facts(sync.when[0], record, {FLOW: record.flow})
+            ev.add_reports([Report(0, sync.when[0], 0, facts)]
+                           + [Report(j, sync.when[j], 0, None) for j in range(1, len(sync.when))])
+            ev.frames_when = []
+            out.append(ev)
+        return out
+
+
 def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None] | None = None) -> list[Any]:
     """Re-issue each recorded outside call of ``run`` through ``engine`` (a fresh one, usually).
 
@@ -163,4 +193,4 @@ def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None]
     return results
 
 
-__all__ = ["Recorder", "WriteCapture", "replay"]
+__all__ = ["Recorder", "SkippedSyncs", "WriteCapture", "replay"]

@@ -36,6 +36,7 @@ from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine
 from .recorder import Recorder
+from .skipping import SyncIndex
 from .trace import Logging
 from .vars import FLOW, Var
 
@@ -59,6 +60,7 @@ class Engine:
         self.version = version
         self.syncs: dict[str, Sync] = {}
         self.syncs_by_action: dict[InstrumentedAction, list[Sync]] = {}
+        self.skipping = SyncIndex(self)
         self.concepts: list[InstrumentedConcept] = []
         self.actions = ActionStore()
         self.run = Run(retention)
@@ -135,6 +137,7 @@ class Engine:
                 if pattern.action not in seen:
                     seen.add(pattern.action)
                     self.syncs_by_action.setdefault(pattern.action, []).append(sync)
+        self.skipping.clear()
 
     # -- running actions ----------------------------------------------------------------------------
     def invoke(self, action: InstrumentedAction, given: dict[str, Any], flow: str | None = None,
@@ -176,7 +179,10 @@ class Engine:
         if self.logging == Logging.VERBOSE:
             console.log(trace.verbose_record(record))
         observer = self._on_trial
-        for sync in self.syncs_by_action.get(record.action, ()):
+        for sync in self.skipping.plan(record):
+            if type(sync) is tuple:  # syncs that cannot match this record: reported, not tried
+                observer.syncs_skipped(record, sync)
+                continue
             trial = observer.sync_tried(record, sync)
             try:
                 self.fire(sync, record, depth, trial)

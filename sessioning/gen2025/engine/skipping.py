@@ -1,0 +1,107 @@
+"""Which syncs to try for a completed action, and which to skip because they cannot match it.
+
+The course engine tries every sync whose ``when`` names the action. With many syncs on
+``Requesting.request`` (one per route), almost all of them fail at once on their literal ``path``.
+A sync is skipped, and reported as skipped (``EngineObserver.syncs_skipped``), when its first
+``when`` pattern names the record's action with a literal string on some input key (``path``
+preferred), the record's value for that key differs (or is absent), and the record is the only
+record of that action in its flow. Then trying it could only have failed on that first pattern
+against this record, with nothing else happening: no frame, no ``where`` (engine version 2, or a
+sync without ``where``), no error (its input fails before the missing-output check), no log line.
+The recorder turns a skipped sync into the very evaluation trying it would have given.
+
+Plans are cached per action and per value of the keys the syncs test, so a request costs one
+tuple and one dictionary look-up, whatever the number of syncs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .actions import ActionRecord
+from .define import Sync
+
+_ABSENT = object()
+#: Plans kept at most (one per action and distinct tested value, e.g. per request path).
+MAX_PLANS = 4096
+
+
+def gate_of(sync: Sync, action: Any, version: int) -> tuple[str, str] | None:
+    """``(key, literal)`` on which ``sync`` can be skipped for records of ``action``, or ``None``."""
+    if version != 2 and sync.where is not None:
+        return None  # version 1 runs `where` even on no frames
+    first = sync.when[0]
+    if first.action is not action:
+        return None
+    literals = [(k, v) for k, v in first.input.items() if type(v) is str]
+    if not literals:
+        return None
+    return next(((k, v) for k, v in literals if k == "path"), literals[0])
+
+
+class SyncIndex:
+    """The engine's plans: per action and per tested input values, the syncs to try, in registration
+    order, with runs of skipped syncs as tuples in their places."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every plan (syncs were registered)."""
+        self.gates: dict[Any, tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]]]] = {}
+        self.plans: dict[tuple, list] = {}
+
+    def _gates(self, action: Any) -> tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]]]:
+        found = self.gates.get(action)
+        if found is None:
+            syncs = self.engine.syncs_by_action.get(action, ())
+            gated = [(sync, gate_of(sync, action, self.engine.version)) for sync in syncs]
+            keys = tuple(dict.fromkeys(gate[0] for _sync, gate in gated if gate is not None))
+            found = self.gates[action] = (keys, gated)
+        return found
+
+    def plan(self, record: ActionRecord) -> list:
+        """The syncs to try for ``record`` in order; a tuple stands for consecutive syncs skipped."""
+        action = record.action
+        keys, gated = self._gates(action)
+        if not keys:
+            return [sync for sync, _gate in gated]
+        given = record.input
+        values = tuple(given.get(k, _ABSENT) if isinstance(given, dict) else None for k in keys)
+        if any(v is not _ABSENT and type(v) is not str for v in values) or not self._alone(record):
+            return [sync for sync, _gate in gated]
+        plan = self.plans.get((action, values))
+        if plan is None:
+            if len(self.plans) >= MAX_PLANS:  # a replay of many distinct paths: start afresh
+                self.plans = {}
+            plan = self.plans[(action, values)] = self._build(keys, values, gated)
+        return plan
+
+    def _alone(self, record: ActionRecord) -> bool:
+        """Whether ``record`` is the only record of its action in its flow (so far)."""
+        action = record.action
+        for other in self.engine.actions.by_flow(record.flow):
+            if other.action is action and other is not record:
+                return False
+        return True
+
+    @staticmethod
+    def _build(keys: tuple[str, ...], values: tuple, gated: list[tuple[Sync, tuple[str, str] | None]]) -> list:
+        have = dict(zip(keys, values))
+        plan: list = []
+        skipped: list[Sync] = []
+        for sync, gate in gated:
+            if gate is not None and have[gate[0]] != gate[1]:  # absent, or another string
+                skipped.append(sync)
+                continue
+            if skipped:
+                plan.append(tuple(skipped))
+                skipped = []
+            plan.append(sync)
+        if skipped:
+            plan.append(tuple(skipped))
+        return plan
+
+
+__all__ = ["SyncIndex", "gate_of"]
