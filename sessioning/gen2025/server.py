@@ -55,11 +55,17 @@ class RequestingServer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.passthrough: dict[str, tuple[InstrumentedConcept, str]] = {}
+        self._requesting: tuple[int, InstrumentedConcept] | None = None  # (concepts seen, the one found)
 
     def requesting(self) -> InstrumentedConcept:
         """The engine's instrumented Requesting concept."""
-        for c in self.engine.concepts:
+        concepts = self.engine.concepts
+        found = self._requesting
+        if found is not None and found[0] == len(concepts):
+            return found[1]  # concepts are only ever added: the first Requesting stays the first
+        for c in concepts:
             if isinstance(c.concept, RequestingConcept):
+                self._requesting = (len(concepts), c)
                 return c
         raise RuntimeError("No Requesting concept is instrumented: Requesting = engine.instrument(RequestingConcept(db))")
 

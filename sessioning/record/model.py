@@ -105,7 +105,7 @@ class Evaluation:
     """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
 
     __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "_when", "_lazy_when", "_frames_when", "where",
-                 "_frames_where", "fired", "then", "error", "error_type", "error_facts")
+                 "_frames_where", "fired", "_then", "_lazy_then", "error", "error_type", "error_facts")
     FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
               "frames_where", "fired", "then", "error", "error_type", "error_facts")
 
@@ -121,7 +121,8 @@ class Evaluation:
         self.where: list[dict[str, Any]] | None = None
         self._frames_where: list | None = None
         self.fired = 0
-        self.then: list[dict[str, Any]] = []
+        self._then: list[Any] = []  # dicts, or the engine's resolved calls that write their dict when read
+        self._lazy_then = False
         self.error: str | None = None
         self.error_type: str | None = None
         self.error_facts: dict[str, Any] | None = None  # code, explanation, fix, variable, … of an engine error
@@ -143,6 +144,24 @@ class Evaluation:
     def when(self, patterns: list[dict[str, Any]]) -> None:
         self._when = patterns
         self._lazy_when = False
+
+    @property
+    def then(self) -> list[dict[str, Any]]:
+        """The ``then`` calls resolved, one ``{action, input}`` per call and frame."""
+        if self._lazy_then:
+            self._then = [item if type(item) is dict else item.to_dict() for item in self._then]
+            self._lazy_then = False
+        return self._then
+
+    @then.setter
+    def then(self, calls: list[dict[str, Any]]) -> None:
+        self._then = calls
+        self._lazy_then = False
+
+    def add_then(self, calls: list[Any]) -> None:
+        """Keep resolved ``then`` calls (objects with ``to_dict()``), converted when read."""
+        self._then.extend(calls)
+        self._lazy_then = True
 
     def add_reports(self, reports: list[Any]) -> None:
         """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""

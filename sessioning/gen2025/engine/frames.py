@@ -38,7 +38,9 @@ class Frames(list):
     """A list of frames. ``filter``/``map``/slices return ``Frames``; ``Array.from`` is ``list(frames)``."""
 
     def __init__(self, *frames: Any) -> None:
-        if len(frames) == 1 and not isinstance(frames[0], dict) and isinstance(frames[0], Iterable):
+        if len(frames) == 1 and type(frames[0]) is list:  # the engine's own case: no ABC test
+            super().__init__(frames[0])
+        elif len(frames) == 1 and not isinstance(frames[0], dict) and isinstance(frames[0], Iterable):
             super().__init__(frames[0])
         else:
             super().__init__(frames)

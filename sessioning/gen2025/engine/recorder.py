@@ -54,10 +54,20 @@ class Recorder(EngineObserver):
     def __init__(self, run: Run, capture_writes: WriteCapture | None = None) -> None:
         self.run = run
         self.capture_writes = capture_writes
+        self._last: tuple[str | None, Any] = (None, None)  # the flow last written to, and its log
+
+    def _log(self, flow: str) -> Any:
+        # A flow's actions and trials come one after another: one look-up per flow, not per step.
+        last = self._last
+        if last[0] == flow:
+            return last[1]
+        log = self.run.flow(flow)
+        self._last = (flow, log)
+        return log
 
     # -- actions -----------------------------------------------------------------------------------
     def action_started(self, record: ActionRecord, cause: Cause) -> _Recording:
-        log = self.run.flow(record.flow)
+        log = self._log(record.flow)
         entry = ActionEntry(
             self.run.next_seq(), record.id, record.flow, record.action.concept_name, record.action.name,
             dict(record.input), sync=cause.sync, trigger=cause.trigger, depth=cause.depth, started=time.time(),
@@ -93,7 +103,7 @@ class Recorder(EngineObserver):
     # -- syncs tried ---------------------------------------------------------------------------------
     def sync_tried(self, record: ActionRecord, sync: Sync) -> Evaluation:
         ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
-        self.run.flow(record.flow).add_evaluation(ev)
+        self._log(record.flow).add_evaluation(ev)
         return ev
 
     def when_matched(self, trial: Evaluation, frames: list | None, reports: list[Any] | None) -> None:
@@ -103,7 +113,7 @@ class Recorder(EngineObserver):
 
     def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
         first = self.run.reserve_seqs(len(syncs))
-        self.run.flow(record.flow).add_skipped(SkippedSyncs(first, record, syncs))
+        self._log(record.flow).add_skipped(SkippedSyncs(first, record, syncs))
 
     def where_started(self, trial: Evaluation) -> Evaluation:
         return trial  # Frames reports each step of `where` to the evaluation
@@ -112,7 +122,7 @@ class Recorder(EngineObserver):
         trial.frames_where = frames
 
     def then_resolved(self, trial: Evaluation, calls: list[tuple]) -> None:
-        trial.then.extend({"action": action.label, "input": plain(given)} for action, given, _flow, _id in calls)
+        trial.add_then([ThenCall(action.label, given) for action, given, _flow, _id in calls])
 
     def sync_fired(self, trial: Evaluation, n_frames: int) -> None:
         trial.fired = n_frames
@@ -136,6 +146,18 @@ def _replayable(concept: Any, name: Any) -> bool:
         if name in vars(klass):
             return inspect.isfunction(vars(klass)[name])
     return False
+
+
+class ThenCall:
+    """One resolved ``then`` call as recorded: its plain form is written when read."""
+
+    __slots__ = ("label", "given")
+
+    def __init__(self, label: str, given: dict[str, Any]) -> None:
+        self.label, self.given = label, given
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.label, "input": plain(self.given)}
 
 
 class SkippedSyncs:
@@ -193,4 +215,4 @@ def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None]
     return results
 
 
-__all__ = ["Recorder", "SkippedSyncs", "WriteCapture", "replay"]
+__all__ = ["Recorder", "SkippedSyncs", "ThenCall", "WriteCapture", "replay"]

@@ -155,11 +155,14 @@ class Engine:
         try:
             observer.before_call(record, handle)
             started = time.perf_counter()
-            token = current_where.set(None)  # an action called inside `where` is not part of it
-            try:
+            if current_where.get() is None:
                 output = action.call_method(given)
-            finally:
-                current_where.reset(token)
+            else:
+                token = current_where.set(None)  # an action called inside `where` is not part of it
+                try:
+                    output = action.call_method(given)
+                finally:
+                    current_where.reset(token)
             record.output = output
             observer.action_returned(record, handle, time.perf_counter() - started)
             if self.logging == Logging.TRACE:
