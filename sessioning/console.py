@@ -18,11 +18,14 @@ _global = {"quiet": False}
 
 
 def _is_quiet() -> bool:
-    q = getattr(_local, "quiet", None)
+    # The thread's own dict, not getattr(): a missing thread-local attribute builds an AttributeError.
+    q = _local.__dict__.get("quiet")
     return _global["quiet"] if q is None else q
 
 
 def _fmt(parts: tuple[Any, ...]) -> str:
+    if len(parts) == 1 and type(parts[0]) is str:
+        return parts[0]
     return " ".join(p if isinstance(p, str) else (f"{type(p).__name__}: {p}" if isinstance(p, BaseException) else str(p)) for p in parts)
 
 

@@ -40,7 +40,8 @@ def set_reveal_secrets(reveal: bool) -> None:
 
 
 def secrets_revealed() -> bool:
-    return getattr(_state, "reveal", None) if getattr(_state, "reveal", None) is not None else _global["reveal"]
+    mine = _state.__dict__.get("reveal")  # not getattr(): a missing thread-local attribute builds an error
+    return mine if mine is not None else _global["reveal"]
 
 
 @contextlib.contextmanager

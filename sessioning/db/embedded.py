@@ -165,6 +165,13 @@ class FastCollection(_mcoll.Collection):
 
     fast_paths = True
 
+    @property
+    def _store(self) -> Any:
+        # mongomock's property goes through DatabaseStore.__getitem__ (a try per access); the
+        # collection's store is a dictionary entry away once it exists.
+        store = self._db_store._collections.get(self._name)
+        return store if store is not None else self._db_store[self._name]
+
     def _fast_store(self) -> Any:
         """The collection's store when the direct paths apply (no TTL index to expire first), else ``None``."""
         store = self._store

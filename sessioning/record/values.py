@@ -30,6 +30,8 @@ def plain(value: Any, depth: int = 0) -> Any:
         return "[…]"
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if type(value) is dict:  # the common case, before looking for __plain__ (a miss builds an error)
+        return {_plain_key(k): plain(v, depth + 1) for k, v in value.items()}
     to_plain = getattr(type(value), "__plain__", None)
     if to_plain is not None:  # a variable (Symbol(x)) or undefined: they know their JSON form
         return to_plain(value)
