@@ -23,10 +23,12 @@ class RequestTimeout(Exception):
 
 
 class _Pending:
+    # The event is made only for a handler that waits (wait=True), under the concept's lock, so a
+    # request that is answered during its cascade (nearly all) costs no Event.
     __slots__ = ("event", "response", "responded")
 
     def __init__(self) -> None:
-        self.event = threading.Event()
+        self.event: threading.Event | None = None
         self.response: dict[str, Any] | None = None
         self.responded = 0
 
@@ -111,7 +113,8 @@ class RequestingConcept:
                 pending.responded += 1
                 if pending.response is None:
                     pending.response = dict(response)
-                    pending.event.set()
+                    if pending.event is not None:
+                        pending.event.set()
         if self.save_responses:
             self.requests.update_one({"_id": request}, {"$set": {"response": dict(response)}})
         return {"request": request}
@@ -121,7 +124,14 @@ class RequestingConcept:
         if pending is None:
             raise RuntimeError(f"Request {request} is not pending or does not exist: it may have timed-out.")
         try:
-            if pending.response is None and not (wait and pending.event.wait(self.timeout / 1000)):
+            if pending.response is None and wait:
+                with self._lock:
+                    if pending.event is None:
+                        pending.event = threading.Event()
+                    answered = pending.response is not None
+                if not answered:
+                    pending.event.wait(self.timeout / 1000)
+            if pending.response is None:
                 raise RequestTimeout(f"Request {request} timed out after {self.timeout}ms")
             return [{"response": pending.response}]
         finally:
