@@ -174,10 +174,24 @@ class FastCollection(_mcoll.Collection):
 
     def _fast_store(self) -> Any:
         """The collection's store when the direct paths apply (no TTL index to expire first), else ``None``."""
-        store = self._store
+        # Through the instance dict: mongomock's Collection has a __getattr__, which makes every
+        # attribute read of `self` take the slow, unspecialized path.
+        d = self.__dict__
+        if not d.get("fast_paths", FastCollection.fast_paths):
+            return None
+        store = d["_db_store"]._collections.get(d["_name"])
+        if store is None:
+            store = self._store
         # `_kit_ids_broken`: an update that mongomock aborted left a document whose `_id` is not its
         # key (it changes documents in place without rollback); only its scans find that one now.
-        return store if self.fast_paths and not store._ttl_indexes and "_kit_ids_broken" not in store.__dict__ else None
+        return store if not store._ttl_indexes and "_kit_ids_broken" not in store.__dict__ else None
+
+    def _connection_id(self) -> Any:
+        d = self.__dict__
+        cid = d.get("_kit_connection_id")
+        if cid is None:
+            cid = d["_kit_connection_id"] = self.database.client._id
+        return cid
 
     def _plain_reads(self) -> bool:
         # Reads return plain dicts with naive datetimes unless the codec options say otherwise.
@@ -255,7 +269,7 @@ class FastCollection(_mcoll.Collection):
         return super().update_one(filter, update, upsert, *args, **kwargs)
 
     def _update_result(self, n: int, modified: int) -> UpdateResult:
-        raw = {"connectionId": self.database.client._id, "err": None, "n": n, "nModified": modified,
+        raw = {"connectionId": self._connection_id(), "err": None, "n": n, "nModified": modified,
                "ok": 1, "upserted": None, "updatedExisting": bool(n)}
         return UpdateResult(raw, acknowledged=True)
 
@@ -335,16 +349,20 @@ class FastCollection(_mcoll.Collection):
         found = key in store._documents
         if found:
             del store[key]
-        raw = {"connectionId": self.database.client._id, "n": int(found), "ok": 1.0, "err": None}
+        raw = {"connectionId": self._connection_id(), "n": int(found), "ok": 1.0, "err": None}
         return DeleteResult(raw, True)
 
     def _ensure_uniques(self, new_data):
         # Same rule as mongomock (``new_data`` is already stored), through the value index instead
         # of a scan per insert, and with the server's message on a collision.
-        documents = self._store._documents
-        if self._store.__dict__.get("_kit_updating"):
-            self._store.__dict__.pop("_kit_index", None)  # documents changed in place: index them afresh
-        for name, index in self._store.indexes.items():
+        store = self._store
+        indexes = store.indexes
+        if not indexes:
+            return  # the common case: no index, nothing to check
+        documents = store._documents
+        if store.__dict__.get("_kit_updating"):
+            store.__dict__.pop("_kit_index", None)  # documents changed in place: index them afresh
+        for name, index in indexes.items():
             if not index.get("unique"):
                 continue
             fields = [key for key, _ in index.get("key")]
@@ -360,7 +378,7 @@ class FastCollection(_mcoll.Collection):
                 continue
             if index.get("sparse") and all(v is None for v in values.values()):
                 continue
-            value_index = index_of(self._store)
+            value_index = index_of(store)
             keys = value_index.candidates(fields[0], first, documents)
             odd = value_index.odd.get(fields[0], ())
             # A scalar in the value's bucket equals it; arrays and compound keys go to mongomock's matcher

@@ -298,8 +298,11 @@ class WatchedCollection(_Wrapper):
 
     # -- writes -----------------------------------------------------------------------------
     def _before_write(self, op: str, doc: dict | None = None) -> WriteSink | None:
-        self._db._refuse_if_readonly(op, self.name)
-        self._db.faults.check(op, self.name, doc, namespace=self._target.full_name)
+        name, db = self.name, self._db
+        db._refuse_if_readonly(op, name)
+        faults = db.faults
+        if faults:  # armed: only then is the namespace worth building (a write's hot path)
+            faults.check(op, name, doc, namespace=self._target.full_name)
         return _sink.get()
 
     def _emit(self, sink: WriteSink | None, op: str, before: Any, after: Any) -> None:
