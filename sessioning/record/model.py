@@ -136,8 +136,11 @@ class Evaluation:
         """How each ``when`` pattern fared: ``{pattern, action, input, output, frames, failure}``."""
         if self._lazy_when:
             # Recording keeps the facts; the sentences are written here, once, when first read.
-            self._when = [item if type(item) is dict else item.to_dict() for item in self._when]
+            # In place, over what is there now: a report added meanwhile (another thread) is kept.
             self._lazy_when = False
+            items = self._when
+            n = len(items)
+            items[:n] = [item if type(item) is dict else item.to_dict() for item in items[:n]]
         return self._when
 
     @when.setter
@@ -149,8 +152,10 @@ class Evaluation:
     def then(self) -> list[dict[str, Any]]:
         """The ``then`` calls resolved, one ``{action, input}`` per call and frame."""
         if self._lazy_then:
-            self._then = [item if type(item) is dict else item.to_dict() for item in self._then]
             self._lazy_then = False
+            items = self._then
+            n = len(items)
+            items[:n] = [item if type(item) is dict else item.to_dict() for item in items[:n]]
         return self._then
 
     @then.setter
@@ -266,14 +271,17 @@ class FlowLog:
         if self._lazy:
             # The engine skips syncs that cannot match (their literal input differs) and records
             # them as one group; each becomes the evaluation it would have been, when first read.
+            # In place, over what is there now: an evaluation recorded meanwhile is kept.
+            self._lazy = False
+            items = self._evaluations
+            n = len(items)
             expanded: list[Evaluation] = []
-            for item in self._evaluations:
+            for item in items[:n]:
                 if type(item) is Evaluation:
                     expanded.append(item)
                 else:
                     expanded.extend(item.expand())
-            self._evaluations = expanded
-            self._lazy = False
+            items[:n] = expanded
         return self._evaluations
 
     @evaluations.setter
