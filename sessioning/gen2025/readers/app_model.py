@@ -55,22 +55,29 @@ class Coverage:
     """How many exported values of the sync files were read as syncs, and why the rest were not."""
 
     analysed: int = 0
-    not_analysed: dict[str, list[str]] = field(default_factory=dict)  # reason → export names
+    not_analysed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # reason → (file, export)
 
     @property
     def missed(self) -> int:
         return sum(len(v) for v in self.not_analysed.values())
 
     def line(self) -> str | None:
-        """``212 syncs analysed, 39 not: built by `makeCrudSyncs` in core.sync.ts`` (None when complete)."""
+        """``212 syncs analysed, 39 not: built by `makeCrudSyncs` in core.sync.ts (crudSyncs)`` (None when
+        every export was read); one part per reason, naming the files and a few exports."""
         if not self.missed:
             return None
-        reasons = "; ".join(f"{reason} ({', '.join(names[:3])}{'…' if len(names) > 3 else ''})"
-                            for reason, names in self.not_analysed.items())
-        return f"{self.analysed} syncs analysed, {self.missed} not: {reasons}"
+        parts = []
+        for reason, found in self.not_analysed.items():
+            files = list(dict.fromkeys(f for f, _ in found))
+            names = [n for _, n in found]
+            shown = ", ".join(names[:3]) + ("…" if len(names) > 3 else "")
+            where = files[0] if len(files) == 1 else f"{len(files)} files ({', '.join(files[:3])}{'…' * (len(files) > 3)})"
+            parts.append(f"{reason} in {where} ({shown})")
+        return f"{self.analysed} syncs analysed, {self.missed} not: " + "; ".join(parts)
 
 
-def _export_reason(value: Any, local_syncs: set[str], imports: dict[str, tuple[str, str]]) -> str | None:
+def _export_reason(value: Any, local_syncs: set[str], imports: dict[str, tuple[str, str]],
+                   locals_made: dict[str, str]) -> str | None:
     """Why an exported value that is not a sync function may still hold syncs (None: it does not)."""
     value = ts.unwrap(value)
     if value is None:
@@ -86,8 +93,27 @@ def _export_reason(value: Any, local_syncs: set[str], imports: dict[str, tuple[s
     if value.type in ("array", "object"):
         names = [ts.text(c) for c in ts.walk(value) if c.type in ("identifier", "shorthand_property_identifier")]
         if names and not any(n in local_syncs for n in names) and any(n[:1].isalpha() for n in names):
+            makers = sorted({locals_made.get(n) for n in names} - {None})
+            if makers:  # the collected values are themselves built by a factory
+                return "built by " + ", ".join(f"`{m}`" for m in makers[:2])
             return "collected in an exported list or object"
     return None
+
+
+def _local_factories(root: Any) -> dict[str, str]:
+    """Top-level ``const x = f(…)`` of a file: name → the function that builds it."""
+    out: dict[str, str] = {}
+    for stmt in root.named_children:
+        decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+        if decl is None or decl.type != "lexical_declaration":
+            continue
+        for vd in decl.named_children:
+            value = ts.unwrap(vd.child_by_field_name("value")) if vd.type == "variable_declarator" else None
+            if value is not None and value.type == "call_expression":
+                fn = value.child_by_field_name("function")
+                if fn is not None and ts.text(fn) not in ("actions", "Symbol"):
+                    out[ts.text(vd.child_by_field_name("name"))] = ts.text(fn)
+    return out
 
 
 def _file_coverage(path: Path, rel: str, synced: set[str], cov: Coverage) -> None:
@@ -95,14 +121,15 @@ def _file_coverage(path: Path, rel: str, synced: set[str], cov: Coverage) -> Non
     if root is None:
         return
     imports = {k: v for k, v in ts.import_names(root).items() if "concepts" not in v[0] and "engine" not in v[0]}
+    made = _local_factories(root)
     for stmt in root.named_children:
         if stmt.type != "export_statement":
             continue
         if any(c.type == "default" for c in stmt.children):
             if "default" not in synced:
                 value = stmt.child_by_field_name("value") or stmt.child_by_field_name("declaration")
-                reason = _export_reason(value, synced, imports) or "exported as `default`"
-                cov.not_analysed.setdefault(f"{reason} in {rel}", []).append("default")
+                reason = _export_reason(value, synced, imports, made) or "exported as `default`"
+                cov.not_analysed.setdefault(reason, []).append((rel, "default"))
             continue
         decl = stmt.child_by_field_name("declaration")
         if decl is None or decl.type != "lexical_declaration":
@@ -111,9 +138,9 @@ def _file_coverage(path: Path, rel: str, synced: set[str], cov: Coverage) -> Non
             name = vd.child_by_field_name("name") if vd.type == "variable_declarator" else None
             if name is None or ts.text(name) in synced:
                 continue
-            reason = _export_reason(vd.child_by_field_name("value"), synced, imports)
+            reason = _export_reason(vd.child_by_field_name("value"), synced, imports, made)
             if reason:
-                cov.not_analysed.setdefault(f"{reason} in {rel}", []).append(ts.text(name))
+                cov.not_analysed.setdefault(reason, []).append((rel, ts.text(name)))
 
 
 def coverage(syncs_root: str | os.PathLike[str], defs: Sequence[Any]) -> Coverage:
