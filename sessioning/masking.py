@@ -144,7 +144,13 @@ def mask_text(text: str, reveal: bool | None = None) -> str:
     return mask_auth_tokens(text, False)
 
 
-def mask_value(key: Any, value: Any, reveal: bool | None = None) -> Any:
+#: Deepest nesting masking descends into; deeper (or cyclic: ``d["self"] = d``) values show as ``[…]``.
+#: Recorded values are far shallower; without a bound a cyclic action output made TRACE fail (a 500).
+MAX_MASK_DEPTH = 32
+TOO_DEEP = "[…]"
+
+
+def mask_value(key: Any, value: Any, reveal: bool | None = None, *, _depth: int = 0) -> Any:
     """Mask ``value`` if ``key`` names a secret; recurse into containers.
 
     Under a secret key, a list's items are masked like the key's value; a dict is masked by its own
@@ -158,11 +164,11 @@ def mask_value(key: Any, value: Any, reveal: bool | None = None) -> Any:
     if isinstance(value, str) and value.startswith("Symbol(") and value.endswith(")"):
         return value  # a sync variable in a recorded pattern, not a secret value
     if kind == _NONE:
-        return mask_text(value, False) if isinstance(value, str) else mask_secrets(value, False)
-    return _mask_under(kind, _norm(key) in _LEGACY_SECRET, value)
+        return mask_text(value, False) if isinstance(value, str) else _mask(value, _depth)
+    return _mask_under(kind, _norm(key) in _LEGACY_SECRET, value, _depth)
 
 
-def _mask_under(kind: int, legacy: bool, value: Any) -> Any:
+def _mask_under(kind: int, legacy: bool, value: Any, depth: int) -> Any:
     """``value`` held under a secret key of ``kind`` (``legacy``: one of the exact historical names)."""
     if value is None or isinstance(value, bool):
         return value
@@ -171,28 +177,37 @@ def _mask_under(kind: int, legacy: bool, value: Any) -> Any:
             return PASSWORD_MASK
         remember_secret(value)
         return mask_id(value, False)
+    if isinstance(value, (list, tuple, Mapping)) and depth >= MAX_MASK_DEPTH:
+        return TOO_DEEP
     if isinstance(value, (list, tuple)):
-        items = [_mask_under(kind, legacy, v) for v in value]
+        items = [_mask_under(kind, legacy, v, depth + 1) for v in value]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, Mapping):
-        return {k: (_mask_under(kind, legacy, v) if k in ("_id", "id", "value") and not is_secret_key(k)
-                    else mask_value(k, v, False)) for k, v in value.items()}
+        return {k: (_mask_under(kind, legacy, v, depth + 1) if k in ("_id", "id", "value") and not is_secret_key(k)
+                    else mask_value(k, v, False, _depth=depth + 1)) for k, v in value.items()}
     if kind == _FULL and isinstance(value, (int, float)):
         return PASSWORD_MASK
     return value
 
 
 def mask_secrets(obj: Any, reveal: bool | None = None) -> Any:
-    """A copy of ``obj`` (dicts, lists) with every secret-named key's value masked, at any depth."""
+    """A copy of ``obj`` (dicts, lists) with every secret-named key's value masked, at any depth
+    (down to :data:`MAX_MASK_DEPTH`; below it, and around a cycle, ``[…]``)."""
     if reveal if reveal is not None else secrets_revealed():
         return obj
+    return _mask(obj, 0)
+
+
+def _mask(obj: Any, depth: int) -> Any:
+    if not isinstance(obj, (Mapping, list, tuple)):
+        return obj
+    if depth >= MAX_MASK_DEPTH:
+        return TOO_DEEP
     if isinstance(obj, Mapping):
-        return {k: mask_value(k, v, False) for k, v in obj.items()}
+        return {k: mask_value(k, v, False, _depth=depth + 1) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [mask_secrets(v, False) for v in obj]
-    if isinstance(obj, tuple):
-        return tuple(mask_secrets(v, False) for v in obj)
-    return obj
+        return [_mask(v, depth + 1) for v in obj]
+    return tuple(_mask(v, depth + 1) for v in obj)
 
 
 # -- URI credentials ------------------------------------------------------------------------------

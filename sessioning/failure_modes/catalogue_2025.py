@@ -143,6 +143,11 @@ PHRASES = {
     "PARSE.near": " (`{near}`)",
     "log.unknown-path": "(unknown path)",
     "log.times": " ({n} times)",
+    "WHERE-THREW.message": ": `{message}`",
+    "WHERE-THREW.no-message": " with no message at all (so the console line ends after the colon)",
+    "WHERE-THREW.KeyError": ("A `KeyError` names a dictionary key that is not there: a frame or a row read with "
+                             "`[…]` without the key (a Python port of `frame[x]`, where JavaScript reads `undefined`)."),
+    "WHERE-THREW.other": "The message above is all the exception says; the console printed nothing more.",
 }
 
 #: code → title, tag, generation, the facts its wordings use, and the wordings.
@@ -1011,4 +1016,35 @@ MODES = {
     },
     # the whole-app sync checks (issue 12), after the first published codes
     **APP_NEW_MODES,
+    # hostile input (issue 15): errors that used to end without a diagnosis
+    "CASCADE-LOOP": {
+        "title": "syncs that trigger each other without end", "tag": "ENGINE", "generation": "2025",
+        "facts": {"cycle": "the syncs of the cycle, in order (`A → B → A`)", "actions": "the actions they call",
+                  "n": "how many actions ran before the engine gave up", "message": "the error's message"},
+        "variants": {
+            "run": {
+                "why": ("The cascade never ends: {cycle} — each of these syncs fires on an action the previous one "
+                        "called ({actions}), so {n} actions ran before Python gave up with `{message}`. The course "
+                        "engine has no limit either: its server would keep working until it runs out of memory."),
+                "fix": ("Make one sync of the cycle match less: an output pattern that names a key only the first "
+                        "success has (`{{user}}` rather than `{{}}`), or a `where` that drops the frame once the work "
+                        "is done."),
+            },
+        },
+    },
+    "WHERE-THREW": {
+        "title": "`where` or a query threw an error of the app's own code", "tag": "ENGINE", "generation": "2025",
+        "facts": {"sync": "the sync whose `where` threw", "error": "the exception's class", "shown": "its message, or a note that it has none",
+                  "trigger": "the action the sync reacted to", "hint": "what that class of error usually means"},
+        "variants": {
+            "run": {
+                "why": ("`{sync}`'s `where` (reacting to `{trigger}`) threw {error}{shown}. Nothing in the engine "
+                        "catches it: the rest of the cascade is skipped, no sync responds and the handler answers 500. "
+                        "{hint}"),
+                "fix": ("Find the line in `{sync}`'s `where` (or the query it calls) that raises {error}: guard it "
+                        "(`.get(…)` for a key that may be missing, a check before using a value), and let frames "
+                        "that cannot go on be dropped, with an error sync answering the client."),
+            },
+        },
+    },
 }

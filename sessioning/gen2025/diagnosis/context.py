@@ -112,7 +112,7 @@ class FlowFacts:
 
     @classmethod
     def of(cls, log: FlowLog) -> FlowFacts:
-        errs = [ev for ev in log.evaluations if ev.error]
+        errs = [ev for ev in log.evaluations if ev.error or ev.error_type]  # an exception may have no message
         root = max(errs, key=lambda ev: ev.seq) if errs else None
         return cls(log, log.flow, log.request_id, log.path, root)
 

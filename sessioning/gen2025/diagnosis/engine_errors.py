@@ -155,6 +155,43 @@ def not_iterable(ctx: RunContext, flow: FlowFacts, ev: Evaluation) -> None:
     ctx.add("F9", "error", why, fix, sync=ev.sync, request=flow.request, evidence=message, flow=flow.flow)
 
 
+def _cycle(flow: FlowFacts) -> tuple[list[str], list[str]]:
+    """The syncs (and actions) that keep calling each other: the shortest period of the recorded tail."""
+    calls = [(a.sync, a.label) for a in flow.log.actions if a.sync][-60:]
+    for period in range(1, 11):
+        if len(calls) >= 2 * period and calls[-period:] == calls[-2 * period:-period]:
+            tail = calls[-period:]
+            first = {c: i for i, c in reversed(list(enumerate(a.sync for a in flow.log.actions)))}
+            start = min(range(period), key=lambda i: first.get(tail[i][0], 0))  # as the cascade began
+            tail = tail[start:] + tail[:start]
+            return [s for s, _ in tail], [label for _, label in tail]
+    return [s for s, _ in calls[-4:]], [label for _, label in calls[-4:]]
+
+
+def cascade_loop(ctx: RunContext, flow: FlowFacts, ev: Evaluation) -> None:
+    """CASCADE-LOOP: syncs firing each other until Python's recursion limit (the engine recurses per action)."""
+    syncs, labels = _cycle(flow)
+    cycle = " → ".join(f"`{s}`" for s in [*syncs, syncs[0]]) if syncs else f"`{ev.sync}`"
+    why, fix = failure_modes.explain("CASCADE-LOOP", "run", cycle=cycle, actions=", ".join(f"`{x}`" for x in labels),
+                                     n=len(flow.log.actions), message=ev.error or "RecursionError")
+    ctx.add("CASCADE-LOOP", "error", why, fix, sync=ev.sync, request=flow.request, evidence=ev.error, flow=flow.flow)
+
+
+def where_threw(ctx: RunContext, flow: FlowFacts, ev: Evaluation) -> None:
+    """WHERE-THREW: an exception of the app's own code in `where` (a KeyError, one with no message…)."""
+    if any(a.status == "exception" for a in flow.log.actions) or ev.then:
+        return  # an action threw (F16 and the action checks say why), or `then` had begun: not `where`
+    error = ev.error_type or "an exception"
+    message = ev.error or ""
+    shown = (failure_modes.phrase("WHERE-THREW.message", message=message) if message.strip()
+             else failure_modes.phrase("WHERE-THREW.no-message"))
+    hint = failure_modes.phrase("WHERE-THREW.KeyError" if error == "KeyError" else "WHERE-THREW.other")
+    why, fix = failure_modes.explain("WHERE-THREW", "run", sync=ev.sync, error=f"`{error}`", shown=shown,
+                                     trigger=ev.trigger_action or "?", hint=hint)
+    ctx.add("WHERE-THREW", "error", why, fix, sync=ev.sync, request=flow.request,
+            evidence=f"{error}: {message}" if message else error, flow=flow.flow)
+
+
 Handler = Callable[[RunContext, FlowFacts, Evaluation], None]
 
 #: ``Evaluation.error_type`` (the engine error's class name) → its explanation.
@@ -165,6 +202,7 @@ ENGINE_ERRORS: dict[str, Handler] = {
     "ActionMissing": missing_action_id,
     "WhenMissingOutput": when_missing_output,
     "NotIterable": not_iterable,
+    "RecursionError": cascade_loop,
 }
 
 
@@ -190,6 +228,8 @@ def engine_error(ctx: RunContext, flow: FlowFacts) -> None:
     handler = ENGINE_ERRORS.get(kind or "")
     if handler is not None:
         handler(ctx, flow, ev)
+    elif ev.error_type is not None:
+        where_threw(ctx, flow, ev)  # not an engine error: the app's own code threw
 
 
 def binding_error(ev: Evaluation) -> bool:
