@@ -179,3 +179,42 @@ def test_parse_error_does_not_quote_a_literal_password(tmp_path: Path) -> None:
     assert found, "the syntax error is reported"
     text = " ".join(str(v) for f in found for v in f.to_dict().values())
     assert "Hunter2Secret" not in text
+
+
+# ---------------------------------------------------------------- 2026 readers
+
+APP_2026 = Path(__file__).resolve().parents[1] / "fixtures" / "gen2026" / "healthy" / "app"
+
+
+@needs_fifo
+def test_2026_app_with_a_fifo_in_its_source_is_read(tmp_path: Path) -> None:
+    import shutil
+
+    from sessioning.gen2026.model import read_app
+
+    app = tmp_path / "app"
+    shutil.copytree(APP_2026, app, symlinks=True, ignore=shutil.ignore_patterns("node_modules"))
+    src = next(p for p in app.rglob("*.ts") if "node_modules" not in p.parts).parent
+    os.mkfifo(src / "pipe.ts")
+    box = _within_limit(read_app, app)
+    assert "error" not in box, box.get("error")
+
+
+@needs_fifo
+def test_2026_collections_folder_with_a_fifo(tmp_path: Path) -> None:
+    from sessioning.gen2026.records import read_collections
+
+    (tmp_path / "sessioning.sessions.json").write_text('[{"_id": "s1", "user": "u1"}]')
+    os.mkfifo(tmp_path / "pipe.json")
+    box = _within_limit(read_collections, tmp_path)
+    assert "error" not in box, box.get("error")
+    docs, problems = box["value"]
+    assert docs["sessioning.sessions"] and any("pipe.json" in p for p in problems)
+
+
+@needs_fifo
+def test_2026_log_fifo_is_refused(fifo: Path) -> None:
+    from sessioning.gen2026.doctor import run
+
+    box = _within_limit(run, logs=[str(fifo)])
+    assert isinstance(box.get("error"), FileRefused), box

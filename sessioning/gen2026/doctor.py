@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from sessioning.db.connect import connect, load_config
 from sessioning.doctor_report import DoctorOptions, DoctorReport
+from sessioning.files import read_text
 from sessioning.findings import Finding
 from sessioning.gen2026.classify import classify
 from sessioning.gen2026.console import ConsoleLog, read_console
@@ -96,7 +97,7 @@ def _db_collections(uri: str | None, env: str | None) -> dict[str, list[dict[str
 def _console(report: DoctorReport | None, logs: list[str]) -> ConsoleLog:
     log = ConsoleLog()
     for path in logs:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, "server log", errors="replace")  # regular files only: a FIFO is refused at once
         part = read_console(text, _stream_of(path))
         log.extend(part)
         if report is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sessioning.files import read_text
 from sessioning.gen2026.model_source import (
     AssemblyInfo,
     ChainInfo,
@@ -120,11 +121,9 @@ class AppModel:
 
 
 def _read(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > _MAX_FILE:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # a regular file only (a FIFO in the app's tree would block), within the bound
+        return read_text(path, "source file", limit=_MAX_FILE, errors="replace")
+    except OSError:  # FileRefused too
         return None
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sessioning.errors import KitError
+from sessioning.files import is_regular_file, read_text
 
 __all__ = ["CheckReport", "EvidenceError", "Exchange", "Journal", "read_check", "read_collections",
            "read_journal", "read_manifest", "read_observer", "read_requests"]
@@ -241,7 +242,10 @@ def read_collections(folder: str | Path) -> tuple[dict[str, list[dict[str, Any]]
     out: dict[str, list[dict[str, Any]]] = {}
     problems: list[str] = []
     for path in sorted(root.glob("*.json")):
-        docs, bad = _json_lines(path.read_text(encoding="utf-8", errors="replace"), path.name)
+        if not is_regular_file(path):  # a FIFO named x.json would block
+            problems.append(f"{path.name}: not a regular file, skipped")
+            continue
+        docs, bad = _json_lines(read_text(path, "collection file", limit=_MAX_BYTES, errors="replace"), path.name)
         problems += bad
         out[path.stem] = [_plain(d) for d in docs]
     return out, problems
