@@ -277,6 +277,11 @@ class WatchedCollection(_Wrapper):
     def _wrap(self, obj: Any) -> Any:
         return WatchedCollection(obj, self._db) if _is_collection(obj) else self._db._wrap(obj)
 
+    def find_one(self, *args: Any, **kwargs: Any) -> Any:
+        # A read (allowed read-only too), here rather than through __getattr__: concepts call it on
+        # every request, and the attribute miss before __getattr__ builds an AttributeError.
+        return self._target.find_one(*args, **kwargs)
+
     def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
         if _writing_pipeline(pipeline):
             self._db._refuse_if_readonly("aggregate with $out/$merge", self.name)
