@@ -67,24 +67,28 @@ def _js_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
 
 
+#: Values that both copies below keep as they are (tested inline: no call per scalar field).
+_KEPT = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy(value: Any) -> Any:
     """Deep copy of BSON-like data (dicts, lists, scalars), faster than copy.deepcopy."""
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _KEPT else _copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [v if type(v) in _KEPT else _copy(v) for v in value]
     return value
 
 
 def _stored(value: Any) -> Any:
     """What mongomock stores for ``value`` (``patch_datetime_awareness_in_document``), fast for plain types."""
     t = type(value)
-    if t is str or t is int or t is float or t is bool or value is None:
+    if t in _KEPT:
         return value
     if t is dict:
-        return {k: _stored(v) for k, v in value.items()}
+        return {k: v if type(v) in _KEPT else _stored(v) for k, v in value.items()}
     if t is list:
-        return [_stored(v) for v in value]
+        return [v if type(v) in _KEPT else _stored(v) for v in value]
     return helpers.patch_datetime_awareness_in_document(value)  # datetimes, tuples, subclasses: its own rules
 
 
@@ -242,20 +246,21 @@ class FastCollection(_mcoll.Collection):
 
     def _insert(self, data, session=None, ordered=True):
         key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
-        if session or type(key) not in _PLAIN_IDS or self._fast_store() is None:
+        store = self._fast_store() if not session and type(key) in _PLAIN_IDS else None
+        if store is None:
             if not session and isinstance(data, Mapping) and isinstance(data.get("_id"), (str, int)):
                 _validate(data)  # mongomock checks these before the `_id`, so the same error comes first
                 if data["_id"] in self._store._documents:
                     raise duplicate_key_error(self.full_name, "_id_", {"_id": data["_id"]})
             return super()._insert(data, session=session, ordered=ordered)
         _validate(data)
-        store = self._store
         if key in store._documents:
             raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
         stored = _stored(data)
         put_document(store, key, stored)
         try:
-            self._ensure_uniques(stored)
+            if store.indexes:  # mongomock's rule, as _ensure_uniques applies it (none: nothing to check)
+                self._ensure_uniques(stored)
         except DuplicateKeyError:
             del store[key]  # rollback, as mongomock does
             raise
