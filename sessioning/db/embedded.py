@@ -338,10 +338,15 @@ class FastCollection(_mcoll.Collection):
         except Exception:
             return []  # mongomock raises its own error for this filter
         store = self._store
+        documents = store._documents
+        broken = "_kit_ids_broken" in store.__dict__  # then a document's key may not be its `_id`
         keys = []
         for doc in docs:
-            key = _key_of(doc.get("_id"))
-            if store._documents.get(key) is doc:
+            if broken:
+                key = next((k for k, v in documents.items() if v is doc), _NO_ID)
+            else:
+                key = _key_of(doc.get("_id"))
+            if key is not _NO_ID and documents.get(key) is doc:
                 store[key] = copy.deepcopy(doc)
                 keys.append(key)
         return keys
