@@ -327,7 +327,6 @@ KNOWN: dict[str, list[str]] = {
     "cycles": [
     ],
     "upward imports": [
-        "sessioning.gen2025.diagnosis.database → sessioning.tables",
     ],
     "shared parts importing an engine generation": [
     ],

@@ -194,6 +194,11 @@ class Faults:
         with self._lock:
             self._rules.clear()
 
+    def rules(self) -> list[Fault]:
+        """Every armed rule, exhausted ones included (a copy): what was injected so far."""
+        with self._lock:
+            return list(self._rules)
+
     @property
     def active(self) -> list[Fault]:
         return [f for f in self._rules if not f.exhausted]

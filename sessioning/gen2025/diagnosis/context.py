@@ -93,7 +93,7 @@ def where_summary(ev: Evaluation) -> str:
 def injected(db: Any, message: str) -> bool:
     """Whether ``message`` is a failure injected on purpose with ``db.faults``."""
     faults = getattr(db, "faults", None) if db is not None else None
-    rules = getattr(faults, "_rules", ()) if faults is not None else ()
+    rules = faults.rules() if faults is not None and hasattr(faults, "rules") else ()
     message = message or ""
     return ("(injected fault)" in message or "'injected': True" in message
             or any(logged and logged in message for rule in rules for logged in rule.log))

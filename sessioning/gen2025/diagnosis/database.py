@@ -25,13 +25,10 @@ import pandas as pd
 
 from sessioning import failure_modes
 from sessioning.db.connect import connect, load_config
+from sessioning.db.frames import requests_table, sessions_table
 from sessioning.db.read import read_collection
 from sessioning.findings import Finding
 from sessioning.masking import mask_id, mask_text, secrets_revealed
-
-# The one upward import left (the layer test lists it): the sessions and requests tables are
-# DataFrames; computing those facts in db/read.py would let the checks read them from below.
-from sessioning.tables import requests_table, sessions_table
 
 __all__ = ["CHECKS", "DbContext", "diagnose_database", "session_collections"]
 

@@ -25,7 +25,7 @@ __all__ = [
 
 
 # JavaScript `undefined` (distinct from `null` → None): the same marker the engine uses.
-from sessioning.gen2025.engine.inspect_format import UNDEFINED  # noqa: E402
+from sessioning.gen2025.engine.plain import UNDEFINED  # noqa: E402
 
 
 @dataclass(frozen=True)
