@@ -175,7 +175,7 @@ class WatchedDatabase(_Wrapper):
         self.__dict__["faults"] = Faults(known=self._known_collections)
         self.__dict__["readonly"] = readonly
         self.__dict__["label"] = label or f"database {target.name!r}"
-        self.__dict__["_client"] = client
+        self.__dict__["opened_client"] = client  # public: the database checks list its databases
         self.__dict__["_collections"] = {}
 
     @property
@@ -256,7 +256,7 @@ class WatchedDatabase(_Wrapper):
         raise AttributeError(f"cannot set {name!r} on a database handle")
 
     def close(self) -> None:
-        client = self._client
+        client = self.opened_client
         if client is not None and hasattr(client, "close"):
             client.close()
 

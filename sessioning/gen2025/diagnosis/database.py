@@ -64,7 +64,9 @@ def _count(db: Any, name: str) -> int:
 
 
 def _client(db: Any) -> Any:
-    client = db.__dict__.get("_client") if hasattr(db, "__dict__") else None
+    # The kit's handle keeps the client it was opened with; read from __dict__, because on a raw
+    # pymongo Database any attribute name is a sub-collection.
+    client = db.__dict__.get("opened_client") if hasattr(db, "__dict__") else None
     if client is None:
         client = getattr(db, "client", None)
     return client
