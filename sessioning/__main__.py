@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sessioning.cli import main
+from sessioning.cli import build_parser, main
 
 USAGE = ("usage: python -m sessioning doctor [APP_DIR] [--log FILE]... [--syncs DIR] [--env FILE | --uri URI] [--json]\n"
          "       (2026 apps also: [--journal FILE] [--requests FILE] [--check FILE] [--manifest FILE] "
@@ -12,8 +12,11 @@ USAGE = ("usage: python -m sessioning doctor [APP_DIR] [--log FILE]... [--syncs 
 
 
 def _run(argv: list[str]) -> int:
-    if argv[:1] in (["-h"], ["--help"]):
-        print(USAGE)
+    if argv[:1] in (["-h"], ["--help"]):  # the whole help (description, options, examples), not one line
+        parser = build_parser()
+        parser.prog = "python -m sessioning doctor"
+        print("commands:\n  doctor    check an app's server log, sync files and database\n")
+        parser.print_help()
         return 0
     if argv[:1] != ["doctor"]:
         print(USAGE, file=sys.stderr)

@@ -29,23 +29,42 @@ from sessioning.findings import SEVERITIES, Finding, sort_findings
 from sessioning.generations import GENERATIONS, choose_generation, load_doctor
 from sessioning.masking import reveal_secrets
 
-__all__ = ["EXIT_ERRORS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main", "print_table"]
+__all__ = ["EPILOG", "EXIT_ERRORS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main", "print_table"]
 
 PROG = "sessioning doctor"
 
 
+EPILOG = """\
+examples:
+  2025 app (Deno template), from its folder, its server log and its database:
+    python -m sessioning doctor path/to/app --log server.log --env path/to/app/.env
+  only the sync files, or only a log read from standard input:
+    python -m sessioning doctor --syncs path/to/app/src/syncs
+    deno task start 2>&1 | python -m sessioning doctor --log -
+  2026 app (@mit-sdg/sync-engine), with its journal and its static check:
+    python -m sessioning doctor path/to/app --journal logs/journal.jsonl --check check.json
+  machine-readable, errors only:
+    python -m sessioning doctor path/to/app --log server.log --json --min-severity error
+
+exit status: 0 no errors, 1 errors found, 2 usage or input problem."""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The doctor's options (``python -m sessioning doctor --help`` prints them with examples)."""
     p = argparse.ArgumentParser(
         prog=PROG,
-        description=("Diagnose a concept-design backend from what you have: the server's console output, "
-                     "its sync files and its MongoDB database. The app's engine generation (2025 Deno "
-                     "template or 2026 @mit-sdg/sync-engine) is detected from APP_DIR."),
-        epilog="Exit status: 0 no errors, 1 errors found, 2 usage or input problem.",
+        description=("Diagnose a concept-design backend from what you have: the server's console output,\n"
+                     "its sync files and its MongoDB database. The app's engine generation (2025 Deno\n"
+                     "template or 2026 @mit-sdg/sync-engine) is detected from APP_DIR; give only the\n"
+                     "options you have. Findings print as a table: code, severity, why and how to fix."),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the examples' lines as written
     )
-    p.add_argument("app", nargs="?", help="app directory: its src/syncs is checked (use --env for its database)")
+    p.add_argument("app", nargs="?", metavar="APP_DIR",
+                   help="app folder (its generation is detected; a 2025 app's src/syncs is checked)")
     p.add_argument("--log", action="append", metavar="FILE", default=[],
                    help="server log (console output) to read; '-' reads standard input; may be repeated")
-    p.add_argument("--syncs", metavar="DIR", help="directory (or one file) of *.sync.ts files")
+    p.add_argument("--syncs", metavar="DIR", help="folder of *.sync.ts files, or one such file (default: APP_DIR/src/syncs)")
     db = p.add_mutually_exclusive_group()
     db.add_argument("--env", metavar="FILE", help=".env file with MONGODB_URL and DB_NAME (database checks)")
     db.add_argument("--uri", metavar="URI", help="MongoDB connection string (database checks)")
@@ -165,6 +184,8 @@ def _to_json(report: DoctorReport, findings: list[Finding]) -> str:
 
 def _options(args: argparse.Namespace) -> DoctorOptions:
     if args.app and not os.path.isdir(args.app):
+        if args.app.endswith(".sync.ts") and os.path.isfile(args.app):  # a likely slip: one sync file given as the app
+            raise KitError(f"this is a sync file, not an app folder: use --syncs {args.app} (or give the app folder)")
         raise KitError(f"not a directory: {args.app}")
     return DoctorOptions(
         app=args.app, logs=list(args.log), syncs=args.syncs, env=args.env, uri=args.uri, db_name=args.db_name,

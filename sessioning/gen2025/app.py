@@ -16,7 +16,7 @@ from typing import Any
 from sessioning.db.connect import connect
 from sessioning.db.watch import recording_writes
 
-from .auth_syncs import auth_syncs
+from .auth_syncs import auth_syncs, variants_help
 from .concepts import RequestingConcept, SessioningConcept, UserAuthenticationConcept
 from .concepts.authentication import FAST_HASHER
 from .engine import Engine, InstrumentedConcept, Logging
@@ -97,9 +97,16 @@ class App:
 
 def make_app(db: Any = None, *, syncs: str | dict | None = "correct", logging: Logging | str = Logging.TRACE,
              fast_hash: bool = False, version: int = 2, retention: int | None = 1000, timeout: int | None = None) -> App:
-    """Wire the authenticate-then-create app. ``syncs`` is a variant name of
-    :func:`sessioning.auth_syncs.auth_syncs`, a ``{name: sync}`` dict of your own, or ``None``.
-    ``fast_hash`` uses a cheap Argon2 setting (tests and demos only)."""
+    """Wire the authenticate-then-create app (embedded database unless ``db`` is given).
+
+    ``syncs`` is a variant name of :func:`sessioning.auth_syncs`, a ``{name: sync}`` dict of your
+    own, or ``None`` (no syncs). The variants:
+
+{variants}
+
+    ``fast_hash`` uses a cheap Argon2 setting (tests and demos only); ``timeout`` (ms) is how long
+    a request waits for its answer before a 504.
+    """
     db = db if db is not None else connect(embedded=True)
     engine = AppEngine(logging, version=version, retention=retention)
     app = App(
@@ -116,5 +123,8 @@ def make_app(db: Any = None, *, syncs: str | dict | None = "correct", logging: L
         engine.register(syncs)
     return app
 
+
+# The docstring lists the syncs= choices from the variants themselves, so it cannot go stale.
+make_app.__doc__ = (make_app.__doc__ or "").replace("{variants}", variants_help("        "))
 
 __all__ = ["ActionFaults", "App", "AppEngine", "make_app"]

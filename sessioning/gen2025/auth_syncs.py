@@ -16,6 +16,18 @@ from typing import Any
 from .engine import actions
 
 VARIANTS = ("correct", "one_then", "double_logout", "empty_check")
+#: What each variant shows, one line each (``auth_syncs?`` and ``make_app?`` list them from here).
+VARIANT_HELP = {
+    "correct": "the reference app: every request answered (login split over syncs, /me checks the session)",
+    "one_then": "the seed's bug (F1): create and respond in one `then`: respond cannot bind the new session (Missing binding)",
+    "double_logout": "the reference logout (F12/F13): a `{}` response beside an error response",
+    "empty_check": "an auth check with an empty output pattern (F13) on /me: a bad session still passes",
+}
+
+
+def variants_help(indent: str = "    ") -> str:
+    """The variants and what each shows, one per line (for docstrings and help texts)."""
+    return "\n".join(f"{indent}{name!r:16} {VARIANT_HELP[name]}" for name in VARIANTS)
 
 
 def _register_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]:  # noqa: N803
@@ -152,7 +164,15 @@ def _logout_syncs(Requesting: Any, Auth: Any, Sessioning: Any) -> dict[str, Any]
 
 
 def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
-    """``{name: sync}`` of ``variant`` (one of :data:`VARIANTS`) over the app's three concepts."""
+    """The syncs of the reference auth app, correct or with a classic bug, ready for ``engine.register``.
+
+    Returns ``{name: sync}`` (names like ``auth.LoginResponseSuccess``) wired over ``app``'s
+    Requesting, UserAuthentication and Sessioning concepts. ``variant`` is one of:
+
+{variants}
+
+    Raises ``ValueError`` for another name. ``make_app(syncs=variant)`` calls this for you.
+    """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
     concepts = (app.Requesting, app.UserAuthentication, app.Sessioning)
@@ -185,3 +205,7 @@ def auth_syncs(app: Any, variant: str = "correct") -> dict[str, Any]:
     syncs["auth.LogoutResponse"] = logout["LogoutResponse"]
     syncs["auth.LogoutError"] = logout["LogoutError"]
     return syncs
+
+
+# The docstring lists the variants from VARIANT_HELP, so it cannot go stale.
+auth_syncs.__doc__ = (auth_syncs.__doc__ or "").replace("{variants}", variants_help("        "))

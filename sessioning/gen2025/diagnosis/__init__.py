@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sessioning import failure_modes
+from sessioning.errors import KitError
 from sessioning.findings import Finding, findings_frame, sort_findings
 from sessioning.masking import secrets_revealed
 from sessioning.record import Run
@@ -33,10 +34,16 @@ from .database import diagnose_database
 from .engine_errors import engine_error
 from .flows import double_respond, empty_checks, missing_insert, timed_out
 
-__all__ = ["CHECKS", "diagnose", "diagnose_database", "diagnose_findings", "explain_duplicate_key",
+__all__ = ["CHECKS", "NothingToDiagnose", "diagnose", "diagnose_database", "diagnose_findings", "explain_duplicate_key",
            "parse_dup_key"]
 
 FlowCheck = Callable[[RunContext, FlowFacts], None]
+
+
+class NothingToDiagnose(KitError, TypeError):
+    """``diagnose()`` called with nothing to look at: an empty table would read as "no problems"."""
+
+    hint = "e.g. diagnose(app), diagnose(run=app.engine), diagnose(db=app.db) or diagnose(env='path/to/app/.env')"
 
 #: Every check of one flow, in the order its findings appear.
 CHECKS: list[FlowCheck] = [
@@ -74,6 +81,11 @@ def diagnose_findings(run: Any = None, db: Any = None, *, env: str | None = None
     An App brings its own database. Database findings about requests the run already explains are
     left out.
     """
+    if run is None and db is None and env is None:
+        raise NothingToDiagnose(
+            "diagnose() needs something to look at: pass run= (a Run, an Engine or an App: make_app(...)), "
+            "db= (a database handle or a MongoDB URI) or env= (an app's .env file), "
+            "e.g. diagnose(app) or diagnose(db='mongodb://localhost:27017/mydb')")
     reveal = secrets_revealed() if reveal is None else bool(reveal)
     findings: list[Finding] = []
     run_obj, engine, run_db = (None, None, None) if run is None else Run.source(run)
