@@ -1,7 +1,8 @@
 """Small tree-sitter helpers shared by the whole-app readers (concepts, engine, routes).
 
 TypeScript is read only from its syntax tree. These helpers are public so the readers do not
-reach into each other's private names; the sync-file reader keeps its own copies.
+reach into each other's private names; the sync-file reader shares the parser, ``text``, ``line``
+and ``walk``.
 """
 
 from __future__ import annotations

@@ -181,18 +181,29 @@ def _inverted_error_sync(sd: SyncDef, q: WhereQuery, note: str, severity: str) -
     return finding(sd, "F13", severity, line, why, fix, q.text)
 
 
-def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
-    """F13: ``_getUser(…, {})`` keeps the frame when the query answers ``[{ error }]`` (the app's
-    concept model says whether it does: ``[]`` or a throw make the check work)."""
+def _weak_session_checks(sd: SyncDef, app: AppContext, wanted: Callable[[WhereQuery], bool],
+                         ) -> Iterator[tuple[int, WhereQuery, str, str, Finding | None]]:
+    """The session checks of ``sd`` (those ``wanted``) that the app's concept model does not make
+    effective, with their index, severity and note; and, when the sync answers "the check left no
+    frames", the error-sync finding that replaces the rule's own (that branch never fires)."""
     empty_tests = [ln for c, ln, _ in sd.issues if c == "EMPTY-TEST"]
-    for q in sd.where_queries:
-        if not (_is_user_check(q) and q.output is not None and not q.output):
+    for i, q in enumerate(sd.where_queries):
+        if not (_is_user_check(q) and wanted(q)):
             continue
         severity, note = _session_check(app, q)
         if not severity:
             continue
-        if _answers_bad_session(sd, q, empty_tests):
-            yield _inverted_error_sync(sd, q, note, severity)
+        inverted = _inverted_error_sync(sd, q, note, severity) if _answers_bad_session(sd, q, empty_tests) else None
+        yield i, q, severity, note, inverted
+
+
+def session_check_with_empty_output(sd: SyncDef, app: AppContext) -> Iterator[Finding]:
+    """F13: ``_getUser(…, {})`` keeps the frame when the query answers ``[{ error }]`` (the app's
+    concept model says whether it does: ``[]`` or a throw make the check work)."""
+    for _, q, severity, note, inverted in _weak_session_checks(
+            sd, app, lambda q: q.output is not None and not q.output):
+        if inverted is not None:
+            yield inverted
             continue
         why, fix = explain("F13", "syncs-empty-output", sync=sd.name, via=q.via, action=q.action)
         yield finding(sd, "F13", severity, q.line, why + note, fix, q.text)
@@ -205,16 +216,11 @@ def session_check_result_unused(sd: SyncDef, app: AppContext) -> Iterator[Findin
     # variable was quadratic in the number of queries).
     inputs = [{v for _, v in vars_in(o.input)} for o in sd.where_queries]
     takers = Counter(v for vs in inputs for v in vs)
-    empty_tests = [ln for c, ln, _ in sd.issues if c == "EMPTY-TEST"]
-    for q, q_inputs in zip(sd.where_queries, inputs):
-        if not (_is_user_check(q) and q.output):
+    for i, q, severity, note, inverted in _weak_session_checks(sd, app, lambda q: bool(q.output)):
+        if inverted is not None:
+            yield inverted
             continue
-        severity, note = _session_check(app, q)
-        if not severity:
-            continue
-        if _answers_bad_session(sd, q, empty_tests):
-            yield _inverted_error_sync(sd, q, note, severity)
-            continue
+        q_inputs = inputs[i]
         for _, var in vars_in(q.output):
             other_q = takers[var] - (var in q_inputs) > 0
             if var not in used_then and not other_q and var != "error" and var not in sd.where_mentions:

@@ -11,8 +11,6 @@ that does not parse gives a ``PARSE`` finding, not an exception.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,37 +19,16 @@ from sessioning.files import read_bytes
 from sessioning.findings import Finding
 from sessioning.masking import is_password_key, is_secret_key, mask_inline
 
+from ..tsnodes import line, parser, text, walk
 from . import marks
 from .model import Pattern, Source, SyncDef, Value, WhereQuery
 
 __all__ = ["SyncFileParser"]
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Any:
-    import tree_sitter_typescript as tst
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tst.language_typescript()))
-
-
 # ---------------------------------------------------------------- tree helpers
-
-
-def _text(node: Any) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
-def _line(node: Any) -> int:
-    return node.start_point[0] + 1
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
+# text/line/walk and the parser are the whole-app readers' (tsnodes); the helpers below differ from
+# theirs on purpose (fewer wrappers stripped, fewer key kinds), so the sync rules keep their reading.
 
 
 def _unwrap(node: Any) -> Any:
@@ -65,19 +42,19 @@ def _unwrap(node: Any) -> Any:
 
 def _string_value(node: Any) -> str | None:
     if node.type == "string":
-        return "".join(_text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
+        return "".join(text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
     if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return "".join(_text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
+        return "".join(text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
     return None
 
 
 def _key_name(node: Any) -> str | None:
     if node.type in ("property_identifier", "identifier", "shorthand_property_identifier"):
-        return _text(node)
+        return text(node)
     if node.type in ("string", "template_string"):
         return _string_value(node)
     if node.type == "number":
-        return _text(node)
+        return text(node)
     return None  # computed key
 
 
@@ -112,7 +89,7 @@ def _source(node: Any, prefix: bytes = b"") -> Source:
     secret-named keys."""
     base = node.start_byte - len(prefix)
     spans = []
-    for n in _walk(node):
+    for n in walk(node):
         if n.type != "pair":
             continue
         key, value = n.child_by_field_name("key"), n.child_by_field_name("value")
@@ -151,28 +128,28 @@ class SyncFileParser:
         if b"\x00" in src[:4096]:
             self.findings.append(self._problem("binary"))
             return
-        tree = _parser().parse(src)
+        tree = parser().parse(src)
         root = tree.root_node
         if root.has_error:
             # the innermost error nodes point at the real mistake; the outer ones can span the file
-            inner = [n for n in _walk(root) if (n.is_error or n.is_missing)
+            inner = [n for n in walk(root) if (n.is_error or n.is_missing)
                      and not any(c.has_error for c in n.children)]
             bad = min(inner, key=lambda n: n.start_byte) if inner else root
-            near = mask_inline(" ".join(_text(bad).split())[:60])  # the quoted source may hold a literal password
+            near = mask_inline(" ".join(text(bad).split())[:60])  # the quoted source may hold a literal password
             self.findings.append(self._problem(
-                "syntax", line=_line(bad), evidence=near or None,
+                "syntax", line=line(bad), evidence=near or None,
                 near=failure_modes.phrase("PARSE.near", near=near) if near else ""))
         local: dict[str, tuple[Any, int]] = {}  # top-level functions, for `export { A, B as C }`
         for stmt in root.named_children:
             if stmt.type == "import_statement":
                 self._imports(stmt)
             elif stmt.type == "function_declaration" and stmt.child_by_field_name("name") is not None:
-                local[_text(stmt.child_by_field_name("name"))] = (stmt, _line(stmt))
+                local[text(stmt.child_by_field_name("name"))] = (stmt, line(stmt))
             elif stmt.type == "lexical_declaration":
                 for vd in stmt.named_children:
                     name, value = vd.child_by_field_name("name"), _unwrap(vd.child_by_field_name("value"))
                     if vd.type == "variable_declarator" and name is not None and value is not None:
-                        local[_text(name)] = (value, _line(vd))
+                        local[text(name)] = (value, line(vd))
         for stmt in root.named_children:
             if stmt.type == "export_statement":
                 self._export(stmt, local)
@@ -190,11 +167,11 @@ class SyncFileParser:
         mod = _string_value(src) if src is not None else None
         if not mod or "concepts" not in mod:
             return
-        for n in _walk(stmt):
+        for n in walk(stmt):
             if n.type == "import_specifier":
                 alias = n.child_by_field_name("alias") or n.child_by_field_name("name")
                 if alias is not None:
-                    self.concepts.add(_text(alias))
+                    self.concepts.add(text(alias))
 
     def _export(self, stmt: Any, local: dict[str, tuple[Any, int]]) -> None:
         decl = stmt.child_by_field_name("declaration")
@@ -202,14 +179,14 @@ class SyncFileParser:
             clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
             for spec in clause.named_children if clause is not None else []:
                 name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
-                target = local.get(_text(name)) if name is not None else None
+                target = local.get(text(name)) if name is not None else None
                 if target is not None and target[0].type in ("arrow_function", "function_expression", "function",
                                                              "function_declaration"):
-                    self._sync_fn(_text(alias if alias is not None else name), target[0], target[1])
+                    self._sync_fn(text(alias if alias is not None else name), target[0], target[1])
             return
         if decl.type == "function_declaration":
             name = decl.child_by_field_name("name")
-            self._sync_fn(_text(name) if name else "?", decl, _line(decl))
+            self._sync_fn(text(name) if name else "?", decl, line(decl))
         elif decl.type == "lexical_declaration":
             for vd in decl.named_children:
                 if vd.type != "variable_declarator":
@@ -218,7 +195,7 @@ class SyncFileParser:
                 value = _unwrap(vd.child_by_field_name("value"))
                 if name is not None and value is not None and value.type in ("arrow_function", "function_expression",
                                                                              "function"):
-                    self._sync_fn(_text(name), value, _line(vd))
+                    self._sync_fn(text(name), value, line(vd))
 
     def _sync_fn(self, name: str, fn: Any, line: int) -> None:
         if fn.has_error:
@@ -228,7 +205,7 @@ class SyncFileParser:
         if body is not None and body.type == "object":
             obj = body
         elif body is not None and body.type == "statement_block":
-            for n in _walk(body):  # the first `return { when…, then… }` (not a helper's return)
+            for n in walk(body):  # the first `return { when…, then… }` (not a helper's return)
                 if n.type == "return_statement":
                     val = _unwrap(n.named_children[0]) if n.named_children else None
                     if val is not None and val.type == "object" and _has_sync_keys(val):
@@ -246,8 +223,8 @@ class SyncFileParser:
                 k = _key_name(prop.child_by_field_name("name"))
                 if k == "where":
                     parts[k] = prop
-            elif prop.type == "shorthand_property_identifier" and _text(prop) in ("when", "where", "then"):
-                parts[_text(prop)] = None
+            elif prop.type == "shorthand_property_identifier" and text(prop) in ("when", "where", "then"):
+                parts[text(prop)] = None
         if "when" not in parts and "then" not in parts:
             return
         stem = self.rel[:-len(".sync.ts")] if self.rel.endswith(".sync.ts") else self.rel.rsplit(".", 1)[0]
@@ -274,17 +251,17 @@ class SyncFileParser:
                 continue
             for el in pat.named_children:
                 if el.type == "shorthand_property_identifier_pattern":
-                    out[_text(el)] = _text(el)
+                    out[text(el)] = text(el)
                 elif el.type == "pair_pattern":
                     k = _key_name(el.child_by_field_name("key"))
                     v = el.child_by_field_name("value")
                     if k and v is not None:
                         v = v.child_by_field_name("left") or v  # `{ a: b = default }`
-                        out[_text(v)] = k
+                        out[text(v)] = k
                 elif el.type == "object_assignment_pattern":
                     left = el.child_by_field_name("left")
                     if left is not None:
-                        out[_text(left)] = _text(left)
+                        out[text(left)] = text(left)
         return out
 
     # -- when / then -----------------------------------------------------------------------
@@ -306,14 +283,14 @@ class SyncFileParser:
             if not els:
                 continue
             fn = els[0]
-            concept, method = "?", _text(fn)
+            concept, method = "?", text(fn)
             if fn.type == "member_expression":
                 obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
-                concept, method = _text(obj), _text(prop)
+                concept, method = text(obj), text(prop)
                 self.concepts.add(concept)
             inp = self._pattern(els[1], sd) if len(els) > 1 else None
             outp = self._pattern(els[2], sd) if len(els) > 2 else None
-            out.append(Pattern(concept, method, inp, outp, _line(arr), _source(arr), len(els)))
+            out.append(Pattern(concept, method, inp, outp, line(arr), _source(arr), len(els)))
         return out
 
     def _value(self, node: Any, sd: SyncDef) -> Value:
@@ -321,7 +298,7 @@ class SyncFileParser:
         if node is None:
             return ("expr", "")
         if node.type == "identifier":
-            name = _text(node)
+            name = text(node)
             if name in sd.vars:
                 return ("var", sd.vars[name])
             if name == "undefined":
@@ -331,7 +308,7 @@ class SyncFileParser:
         if s is not None:
             return ("lit", s)
         if node.type == "number":
-            t = _text(node)
+            t = text(node)
             try:
                 return ("lit", float(t) if "." in t else int(t, 0))
             except ValueError:
@@ -340,54 +317,54 @@ class SyncFileParser:
             return ("lit", node.type == "true")
         if node.type == "null":
             return ("lit", None)
-        return ("expr", " ".join(_text(node).split()))
+        return ("expr", " ".join(text(node).split()))
 
     def _pattern(self, node: Any, sd: SyncDef) -> dict[str, Value] | None:
         node = _unwrap(node)
         if node is None or node.type != "object":
-            return {"…": ("expr", _text(node) if node is not None else "")} if node is not None else None
+            return {"…": ("expr", text(node) if node is not None else "")} if node is not None else None
         out: dict[str, Value] = {}
         for prop in node.named_children:
             if prop.type == "shorthand_property_identifier":
-                name = _text(prop)
+                name = text(prop)
                 out[name] = ("var", sd.vars[name]) if name in sd.vars else ("expr", name)
             elif prop.type == "pair":
                 k = _key_name(prop.child_by_field_name("key"))
                 if k is not None:
                     out[k] = self._value(prop.child_by_field_name("value"), sd)
             elif prop.type == "spread_element":
-                out["..."] = ("expr", _text(prop))
+                out["..."] = ("expr", text(prop))
         return out
 
     # -- where -----------------------------------------------------------------------------
 
     def _where(self, node: Any, sd: SyncDef) -> None:
         local_to_sym = sd.vars
-        for n in _walk(node):
+        for n in walk(node):
             t = n.type
             if t == "identifier":
-                name = _text(n)
+                name = text(n)
                 if name in local_to_sym:
                     sd.where_mentions.add(local_to_sym[name])
             elif t == "call_expression":
                 self._where_call(n, sd)
             elif t == "computed_property_name":
                 inner = n.named_children[0] if n.named_children else None
-                if inner is not None and inner.type == "identifier" and _text(inner) in local_to_sym:
-                    sd.where_bound.add(local_to_sym[_text(inner)])
+                if inner is not None and inner.type == "identifier" and text(inner) in local_to_sym:
+                    sd.where_bound.add(local_to_sym[text(inner)])
             elif t == "assignment_expression":
                 left = n.child_by_field_name("left")
                 if left is not None and left.type == "subscript_expression":
                     idx = left.child_by_field_name("index")
-                    if idx is not None and idx.type == "identifier" and _text(idx) in local_to_sym:
-                        sd.where_bound.add(local_to_sym[_text(idx)])
+                    if idx is not None and idx.type == "identifier" and text(idx) in local_to_sym:
+                        sd.where_bound.add(local_to_sym[text(idx)])
             elif t == "new_expression":
                 ctor = n.child_by_field_name("constructor")
-                if ctor is not None and _text(ctor) == "Frames":
+                if ctor is not None and text(ctor) == "Frames":
                     self._new_frames(n, sd)
                     args = n.child_by_field_name("arguments")
                     if args is None or not args.named_children:
-                        sd.issues.append(("EMPTY-FRAMES", _line(n), {}))  # `new Frames()`: this request is dropped
+                        sd.issues.append(("EMPTY-FRAMES", line(n), {}))  # `new Frames()`: this request is dropped
             elif t == "object":
                 self._string_keys(n, sd)
             elif t == "await_expression":
@@ -395,37 +372,37 @@ class SyncFileParser:
                 if call is not None and call.type == "call_expression":
                     self._awaited_action(call, sd)
             elif t in ("for_in_statement", "for_statement"):
-                sd.issues.append(("FILTER", _line(n), {}))  # frames rebuilt one by one
+                sd.issues.append(("FILTER", line(n), {}))  # frames rebuilt one by one
             elif t == "binary_expression" and marks.is_empty_test(n):
                 left = n.child_by_field_name("left").child_by_field_name("object")
-                sd.issues.append(("EMPTY-TEST", _line(n), {"of": _text(left) if left is not None else ""}))
+                sd.issues.append(("EMPTY-TEST", line(n), {"of": text(left) if left is not None else ""}))
 
     def _where_call(self, n: Any, sd: SyncDef) -> None:
         fn = n.child_by_field_name("function")
-        if fn is not None and fn.type == "identifier" and _text(fn) not in marks.BUILTINS:
-            sd.issues.append(("FILTER", _line(n), {}))  # a helper may keep or drop frames: a filter for all we know
-            sd.issues.append(("HELPER", _line(n), {"name": _text(fn)}))  # …and may answer the request itself
+        if fn is not None and fn.type == "identifier" and text(fn) not in marks.BUILTINS:
+            sd.issues.append(("FILTER", line(n), {}))  # a helper may keep or drop frames: a filter for all we know
+            sd.issues.append(("HELPER", line(n), {"name": text(fn)}))  # …and may answer the request itself
         if fn is None or fn.type != "member_expression":
             return
-        prop = _text(fn.child_by_field_name("property"))
+        prop = text(fn.child_by_field_name("property"))
         if prop in ("filter", "flatMap", "splice"):
-            sd.issues.append(("FILTER", _line(n), {}))  # frames kept or dropped by the app's own test
+            sd.issues.append(("FILTER", line(n), {}))  # frames kept or dropped by the app's own test
         args = n.child_by_field_name("arguments")
         arglist = [_unwrap(a) for a in (args.named_children if args else []) if a.type != "comment"]
         if prop == "map" and arglist and arglist[0].type in ("arrow_function", "function_expression"):
             one_branch = marks.one_branch_bindings(arglist[0], sd.vars)
             if one_branch:
-                sd.issues.append(("ONE-BRANCH", _line(n), {"vars": one_branch}))
+                sd.issues.append(("ONE-BRANCH", line(n), {"vars": one_branch}))
         if prop in ("query", "queryAsync") and arglist:
             q = arglist[0]
             if q.type == "member_expression":
-                concept = _text(q.child_by_field_name("object"))
-                method = _text(q.child_by_field_name("property"))
+                concept = text(q.child_by_field_name("object"))
+                method = text(q.child_by_field_name("property"))
             else:
-                concept, method = "?", _text(q)
+                concept, method = "?", text(q)
             inp = self._pattern(arglist[1], sd) if len(arglist) > 1 else {}
             out = self._pattern(arglist[2], sd) if len(arglist) > 2 else None
-            sd.where_queries.append(WhereQuery(concept, method, inp or {}, out, _line(n),
+            sd.where_queries.append(WhereQuery(concept, method, inp or {}, out, line(n),
                                                _query_source(n), prop))
             for v in (out or {}).values():
                 if v[0] == "var":
@@ -433,7 +410,7 @@ class SyncFileParser:
             # Chained on (`….query(…).query(…)`): kept. Known from the outer call, visited first, so
             # the parent need not be asked (a tree-sitter parent look-up walks down from the root).
             kept = (n.start_byte, n.end_byte) in self._chained or marks.result_kept(n, fn)
-            sd.issues.append(("QUERY-KEPT", _line(n), {"kept": kept}))
+            sd.issues.append(("QUERY-KEPT", line(n), {"kept": kept}))
         if prop in ("query", "queryAsync", "filter", "map", "flatMap", "collectAs"):
             inner = fn.child_by_field_name("object")
             while inner is not None and inner.type in ("await_expression", "parenthesized_expression"):
@@ -441,7 +418,7 @@ class SyncFileParser:
             if inner is not None and inner.type == "call_expression":
                 self._chained.add((inner.start_byte, inner.end_byte))
         elif prop == "collectAs" and len(arglist) >= 2 and arglist[1].type == "identifier":
-            name = _text(arglist[1])
+            name = text(arglist[1])
             if name in sd.vars:
                 sd.where_bound.add(sd.vars[name])
 
@@ -450,12 +427,12 @@ class SyncFileParser:
         if fn is None or fn.type != "member_expression":
             return
         obj = fn.child_by_field_name("object")
-        method = _text(fn.child_by_field_name("property"))
+        method = text(fn.child_by_field_name("property"))
         if obj is None or obj.type != "identifier" or method.startswith("_"):
             return
-        concept = _text(obj)
+        concept = text(obj)
         if concept in self.concepts and concept not in ("frames", "Frames"):
-            sd.issues.append(("F14-await", _line(call), {"action": f"{concept}.{method}"}))
+            sd.issues.append(("F14-await", line(call), {"action": f"{concept}.{method}"}))
 
     def _new_frames(self, n: Any, sd: SyncDef) -> None:
         args = n.child_by_field_name("arguments")
@@ -463,13 +440,13 @@ class SyncFileParser:
             return
         for a in args.named_children:
             a = _unwrap(a)
-            cands = [a] if a.type == "object" else [x for x in _walk(a) if x.type == "object"]
+            cands = [a] if a.type == "object" else [x for x in walk(a) if x.type == "object"]
             for o in cands:
                 kids = o.named_children
                 frame_like = a.type == "object" or any(
                     k.type == "pair" and k.child_by_field_name("key").type == "computed_property_name" for k in kids)
                 if frame_like and not any(k.type == "spread_element" for k in kids):
-                    sd.issues.append(("F5", _line(o), {"text": " ".join(_text(n).split())[:120]}))
+                    sd.issues.append(("F5", line(o), {"text": " ".join(text(n).split())[:120]}))
                     return
 
     def _string_keys(self, o: Any, sd: SyncDef) -> None:
@@ -483,6 +460,6 @@ class SyncFileParser:
                 kn = k.child_by_field_name("key")
                 key = _key_name(kn) if kn is not None and kn.type != "computed_property_name" else None
             elif k.type == "shorthand_property_identifier":
-                key = _text(k)
+                key = text(k)
             if key is not None and key in names:
-                sd.issues.append(("F6", _line(k), {"key": key}))
+                sd.issues.append(("F6", line(k), {"key": key}))
