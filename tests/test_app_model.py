@@ -216,3 +216,15 @@ def test_patched_engine_facts_change_the_verdicts_only_through_the_model():
     sf.model = None  # the same syncs judged by the template's rules
     codes = {f.code for f in sf.findings()}
     assert {"F12", "F7"} <= codes
+
+
+def test_action_throws_only_on_request_paths():
+    """ACTION-THROWS: only the request whose action fails by `throw` (not `{error}`, not a caught throw,
+    not a follow-up sync without a request)."""
+    app = APPS / "throwing"
+    sf = read_syncs(app)
+    ctx = SimpleNamespace(syncs=sf.defs, extra={"model": read_app(app), "coverage_gaps": None})
+    assert _codes(ctx) == {"Stock": {"ACTION-THROWS:warning"}}
+    methods = {m.name: m for m in read_concepts(app).of("Pantry")}
+    assert methods["stock"].throws and not methods["stock"].has_error_return()
+    assert not methods["audit"].throws  # its throw is inside its own try

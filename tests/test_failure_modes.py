@@ -56,7 +56,7 @@ CAUSES_2026 = [
 
 # Codes added after the table was first published (issue 12: the whole-app sync checks), at its end.
 ADDED_LATER = ["PATH-SLASH", "NO-RESPONDER", "SILENT-ERROR", "ERROR-UNANSWERED", "DROPPED-UNANSWERED",
-               "ACTION-ARRAY", "CASCADE-LOOP", "WHERE-THREW"]
+               "ACTION-ARRAY", "CASCADE-LOOP", "WHERE-THREW", "ACTION-THROWS"]
 
 
 def test_public_failure_modes_table_keeps_its_content_order_and_shape():

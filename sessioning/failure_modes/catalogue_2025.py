@@ -26,6 +26,7 @@ from .catalogue_apps import (
     APP_UNBOUND_FACTS,
     APP_UNBOUND_VARIANTS,
 )
+from .catalogue_apps import LATER_MODES as APP_LATER_MODES
 from .catalogue_apps import NEW_MODES as APP_NEW_MODES
 
 # Shared sentences (several wordings end the same way).
@@ -1047,4 +1048,6 @@ MODES = {
             },
         },
     },
+    # whole-app checks added later (issue 12, blind recall)
+    **APP_LATER_MODES,
 }

@@ -232,3 +232,22 @@ APP_F13_FACTS = MORE_VARIANTS["F13"]["facts"]
 APP_F13_VARIANTS = MORE_VARIANTS["F13"]["variants"]
 APP_F15_FACTS = MORE_VARIANTS["F15"]["facts"]
 APP_F15_VARIANTS = MORE_VARIANTS["F15"]["variants"]
+
+#: Whole-app checks added after CASCADE-LOOP and WHERE-THREW were published (kept at the table's end).
+LATER_MODES = {
+    "ACTION-THROWS": {
+        "title": "a request's action throws instead of returning `{error}`", "tag": "ENGINE", "generation": "2025",
+        "facts": {"sync": "the sync's name", "path": "the request path", "action": "Concept.method",
+                  "loc": "file:line of the method"},
+        "variants": {
+            "syncs": {
+                "why": ("`{sync}` runs `{action}` for `{path}`, but `{action}` ({loc}) signals failure with `throw`, "
+                        "never `{{ error }}`: the exception runs back up through the request's synchronization, no "
+                        "sync can answer it, and the handler answers 500 `An internal server error occurred.` — the "
+                        "client never sees the reason (it is only in the server's log)."),
+                "fix": ("Make `{action}` return `{{ error: \"…\" }}` instead of throwing (catch what the database or a "
+                        "library throws), and add a sync answering `[{action}, {{}}, {{ error }}]` with `error`."),
+            },
+        },
+    },
+}

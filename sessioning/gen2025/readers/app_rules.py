@@ -450,8 +450,23 @@ def session_query_throws(sd: Any, app: Any) -> Iterator[Finding]:
                        action=q.action, loc=f"{meth.file}:{meth.line}")
 
 
+def action_throws_on_request(sd: Any, app: Any) -> Iterator[Finding]:
+    """ACTION-THROWS: a request's `then` runs an action that fails only by throwing (never ``{ error }``):
+    the exception reaches the request handler, which answers a bare 500, and no sync can answer it."""
+    path, _ = request_path(sd)
+    if not path or not sd.registered or model_of(app) is None:
+        return
+    for p in sd.then:
+        meth = method_of(app, p.action)
+        # a method that also returns `{error}` somewhere chose that style: its throws are rarer guards
+        if meth is None or meth.is_query or not meth.throws or meth.has_error_return() or meth.concept == "Requesting":
+            continue
+        yield _finding(sd, "ACTION-THROWS", "warning", p.line, "syncs", p.text, sync=sd.name, path=path,
+                       action=p.action, loc=f"{meth.file}:{meth.line}")
+
+
 #: The rules that need the app model, in the order their findings are produced.
 APP_RULES = [path_without_slash, route_shadowed, path_without_responder, error_answered_as_success,
              respond_beside_failing_action, error_never_answered, dropped_request_unanswered, action_returning_list, query_output_mismatch,
              query_input_never_bound, error_rows_reach_later_steps, bound_on_one_branch,
-             success_pattern_matches_error, session_query_throws]
+             success_pattern_matches_error, session_query_throws, action_throws_on_request]
