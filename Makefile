@@ -3,28 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# JupyterLab settings shipped with the kit (widget state saved with the notebook).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: lab test test-heavy bench bench-all lint clean
 
 $(STAMP): pyproject.toml
+	@echo "make: creating $(VENV)/ and installing the kit with its dependencies (first time only, about 2 minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --progress-bar off -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sessioning kit)" >/dev/null
+	@mkdir -p $(dir $(LAB_OVERRIDES))
+	@printf '%s\n' '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": true}}' > $(LAB_OVERRIDES)
 	touch $(STAMP)
+	@echo "make: $(VENV)/ is ready"
 
 # Jupyter refuses to start as root without this flag (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Opens JupyterLab on notebooks/ with the kit in its kernel, on the embedded database.
-# With no browser, JupyterLab prints the URL (with its token) to open.
+# With no browser, JupyterLab prints the URL (with its token) to open. Another port:
+#   make lab LAB_ARGS="--port 8899"
+# The notebooks are trusted first: JupyterLab shows a saved notebook's widgets (and other rich
+# outputs) only for trusted notebooks; otherwise it falls back to their plain-text form.
 lab: $(STAMP)
+	@$(VENV)/bin/jupyter trust notebooks/*.ipynb >/dev/null
 	cd notebooks && ../$(PY) -m jupyterlab $(ROOT_FLAG) $(LAB_ARGS)
 
-# pytest (unit, behaviour, browser) + nbval over every notebook.
+# ruff, pytest (unit, behaviour, browser) + nbval over every notebook. `-rs` lists why tests
+# were skipped (no MONGODB_URL, no Chromium).
 test: $(STAMP)
 	$(PY) -m ruff check sessioning tests benchmarks
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -p no:randomly notebooks
 
 test-heavy: $(STAMP)
