@@ -1,8 +1,13 @@
-"""JupyterLab in headless Chromium: run notebook 2, click the stepper's Next button, see the step change.
+"""Every notebook in JupyterLab, in headless Chromium, as a new user sees it.
 
-Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM) and Playwright for Python; skipped with a
-reason otherwise. The notebook is run from a temporary copy, so the repository's file is never
-autosaved. A screenshot is saved to tests/artifacts/ (git-ignored).
+For each notebook: the saved notebook shows its widgets (not their text form) before anything
+runs; "Run All" then runs it without an error output; Mermaid diagrams render as pictures; a
+screenshot is saved to tests/artifacts/. Notebook 2 is also clicked through: **Log in** shows its
+TRACE and its answer inside the notebook, and the stepper's **Next** changes the step.
+
+Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM) and Playwright for Python; skipped with
+a reason otherwise. The notebooks are served from a temporary copy (with fixtures/ beside them), so
+the repository's files are never autosaved; the copies are trusted first, as `make lab` does.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "02_authenticate_then_create.ipynb"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,6 +38,29 @@ pytestmark = pytest.mark.browser
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium not found at {CHROMIUM} (install it: apt-get install -y chromium)", allow_module_level=True)
 sync_playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").sync_playwright
+
+KERNEL_CONNECTED = (
+    "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+    " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+    " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }")
+# Every code cell has run and the kernel is idle again.
+RUN_FINISHED = (
+    "() => { const w = window.jupyterapp.shell.currentWidget; const cells = w.content.model.cells;"
+    " const k = w.sessionContext.session.kernel; if (k.status !== 'idle') return false;"
+    " for (let i = 0; i < cells.length; i++) { const c = cells.get(i);"
+    "   if (c.type === 'code' && c.sharedModel.getSource().trim() && c.executionCount === null) return false; }"
+    " return true; }")
+ERROR_OUTPUTS = (
+    "() => { const cells = window.jupyterapp.shell.currentWidget.content.model.cells; const errors = [];"
+    " for (let i = 0; i < cells.length; i++) { const c = cells.get(i); if (c.type !== 'code') continue;"
+    "   for (let j = 0; j < c.outputs.length; j++) { const o = c.outputs.get(j);"
+    "     if (o.type === 'error') errors.push(`cell ${i}: ` + JSON.stringify(o.toJSON()).slice(0, 300)); } }"
+    " return errors; }")
+# A widget output drawn as a widget; untrusted or stateless, JupyterLab falls back to its text form.
+WIDGET_VIEWS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
+MERMAID_LOADED = (
+    "() => Array.from(document.querySelectorAll('.jp-RenderedMermaid img'))"
+    ".map(img => img.complete && img.naturalWidth > 0)")
 
 
 def _free_port() -> int:
@@ -55,21 +83,24 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> Non
     raise TimeoutError(f"jupyter lab did not answer {url} within {timeout}s")
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """A JupyterLab server on a free port, serving a copy of notebook 2; always stopped afterwards."""
-    root = tmp_path / "notebooks"
-    root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free port, serving trusted copies of the notebooks; always stopped."""
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "root"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "fixtures", root / "fixtures")
+    env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTER_DATA_DIR": str(tmp / "data")}  # the trust database of this test only
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", *map(str, (root / "notebooks").glob("*.ipynb"))],
+                   env=env, check=True, capture_output=True)
     port, token = _free_port(), uuid.uuid4().hex
-    env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = open(tmp_path / "lab.log", "wb")  # noqa: SIM115 - closed in the finally below
+    log = open(tmp / "lab.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc)
@@ -85,60 +116,91 @@ def lab(tmp_path):
         log.close()
 
 
-def _final_step() -> tuple[int, int, str]:
-    """The step the notebook's last cell leaves the stepper on, from its saved text repr."""
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, lab, notebook: Path):
+    base, token = lab
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(f"{base}/lab/tree/notebooks/{notebook.name}?token={token}")
+    page.wait_for_function(KERNEL_CONNECTED)
+    news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "news?" toast
+    if news.count():
+        news.first.click()
+    return page
+
+
+def _run_all(page) -> None:
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    time.sleep(1)
+    page.wait_for_function(RUN_FINISHED, polling=500)
+
+
+def _saved_mimes(notebook: Path) -> set[str]:
     import nbformat
 
-    cell = [c for c in nbformat.read(NOTEBOOK, 4).cells if c.cell_type == "code"][-1]
-    text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
-    m = re.search(r"FlowStepper\(step (\d+)/(\d+): (.+)\)", text)
-    assert m, f"the last cell of {NOTEBOOK.name} should display the stepper, not {text!r}"
-    return int(m[1]), int(m[2]), m[3]
+    return {mime for cell in nbformat.read(notebook, 4).cells if cell.cell_type == "code"
+            for out in cell.outputs for mime in out.get("data", {})}
 
 
-def test_next_button_changes_the_step_in_jupyterlab(lab):
-    base, token = lab
-    step, total, name = _final_step()
-    expected = f"Step {step} of {total} · {name}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
-            page.wait_for_function(
-                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                " && window.jupyterapp.shell.currentWidget.sessionContext"
-                " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-                " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.connectionStatus === 'connected'")
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_runs_clean_in_jupyterlab(lab, browser, notebook):
+    mimes = _saved_mimes(notebook)
+    page = _open(browser, lab, notebook)
+    try:
+        if "application/vnd.jupyter.widget-view+json" in mimes:
+            # Before anything runs: the saved widget state is drawn, not the widgets' text form.
+            page.locator(f"{WIDGET_VIEWS} .jupyter-widgets").first.wait_for(state="attached")
+        _run_all(page)
+        assert page.evaluate(ERROR_OUTPUTS) == []
+        if "application/vnd.jupyter.widget-view+json" in mimes:
+            assert page.locator(WIDGET_VIEWS).count() > 0
+            assert page.locator(f"{WIDGET_VIEWS} .jupyter-widgets").count() > 0
+        if "text/vnd.mermaid" in mimes:
+            page.wait_for_function("() => document.querySelectorAll('.jp-RenderedMermaid img').length > 0")
+            page.wait_for_function(f"() => ({MERMAID_LOADED})().every(Boolean)")
+            page.locator(".jp-RenderedMermaid").first.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"))
+    finally:
+        page.close()
 
-            label = page.locator(".sessioning-step-label").last
-            label.wait_for(state="visible")
-            # Wait for the state the last cell leaves (the first step of the log-in).
-            page.wait_for_function(
-                "(want) => { const l = document.querySelectorAll('.sessioning-step-label');"
-                " return l.length && l[l.length - 1].textContent.trim() === want; }", arg=expected)
-            page.wait_for_function("() => !document.body.innerText.includes('[*]')")
-            before = label.inner_text().strip()
 
-            stepper = page.locator(".sessioning-flow-stepper").last
-            stepper.scroll_into_view_if_needed()
-            stepper.locator("button", has_text="Next").click()
-            page.wait_for_function(
-                "(before) => { const l = document.querySelectorAll('.sessioning-step-label');"
-                " return l[l.length - 1].textContent.trim() !== before; }", arg=before)
-            after = label.inner_text().strip()
-            news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "news?" toast
-            if news.count():
-                news.first.click()
-            stepper.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "notebook2_stepper_page.png"))
-            stepper.screenshot(path=str(ARTIFACTS / "notebook2_stepper.png"))
-            page.locator(".sessioning-login-panel").first.screenshot(path=str(ARTIFACTS / "notebook2_login_panel.png"))
-        finally:
-            browser.close()
-    assert before == expected
-    assert after.startswith(f"Step {step + 1} of {total} · ") and after != before, after
+def test_login_click_and_next_step_in_notebook_2(lab, browser):
+    notebook = ROOT / "notebooks" / "02_authenticate_then_create.ipynb"
+    page = _open(browser, lab, notebook)
+    try:
+        _run_all(page)
+        panel = page.locator(".sessioning-login-panel").first
+        panel.scroll_into_view_if_needed()
+        panel.locator("button", has_text="Log in").click()
+        # The click's TRACE and its answer appear in the notebook, inside the panel.
+        log = panel.locator(".sessioning-panel-log")
+        log.get_by_text(re.compile(r"Requesting\.request \{")).last.wait_for(state="visible")
+        log.get_by_text(re.compile(r"/login → 200")).last.wait_for(state="visible")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(ARTIFACTS / "notebook2_login_click.png"))
+
+        stepper = page.locator(".sessioning-flow-stepper").last
+        stepper.scroll_into_view_if_needed()
+        label = stepper.locator(".sessioning-step-label")
+        before = label.inner_text().strip()
+        stepper.locator("button", has_text="Next").click()
+        page.wait_for_function(
+            "(before) => { const l = document.querySelectorAll('.sessioning-flow-stepper .sessioning-step-label');"
+            " return l[l.length - 1].textContent.trim() !== before; }", arg=before)
+        after = label.inner_text().strip()
+        stepper.screenshot(path=str(ARTIFACTS / "notebook2_stepper.png"))
+    finally:
+        page.close()
+    step = re.match(r"Step (\d+) of (\d+)", before)
+    assert step, before
+    assert after.startswith(f"Step {int(step[1]) + 1} of {step[2]} · "), after
