@@ -32,7 +32,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("sessioning.masking", "sessioning.console", "sessioning.ids", "sessioning.errors",
                 "sessioning.files", "sessioning.failure_modes", "sessioning.findings")),
     # the generation registry is data (markers, module names): the generations may import it
-    ("shared data", ("sessioning.record", "sessioning.db", "sessioning.doctor_report", "sessioning.generations")),
+    ("shared data", ("sessioning.record", "sessioning.db", "sessioning.doctor_report", "sessioning.generations",
+                     "sessioning.diagrams", "sessioning.styling")),
     ("2025 engine", ("sessioning.gen2025.engine",)),
     ("generations", ("sessioning.gen2025", "sessioning.gen2026")),
     ("tables and widgets", ("sessioning.tables", "sessioning.widgets")),

@@ -8,7 +8,11 @@ Both work headless (``button.click()`` in code does what a click does), print no
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import ipywidgets as w
@@ -18,6 +22,7 @@ from sessioning import console
 from sessioning.db.embedded import all_documents
 from sessioning.masking import mask_id
 from sessioning.record.show import MONO, flat, html_table
+from sessioning.styling import show
 
 from .app import App, make_app
 from .auth_syncs import VARIANTS
@@ -61,13 +66,17 @@ class LoginPanel(w.HBox):
         for b, act in ((self.register_button, self.register), (self.login_button, self.login),
                        (self.me_button, self.me), (self.logout_button, self.logout)):
             b.layout = w.Layout(width="auto")
-            b.on_click(lambda _b, act=act: act())
+            b.on_click(lambda _b, act=act: self._clicked(act))
         self.status = w.HTML()
+        # What a click printed (its TRACE lines) and the answer, shown inside the panel: a button's
+        # callback prints into JupyterLab's log console, which nobody sees.
+        self.log_pane = w.HTML()
+        self.log_pane.add_class("sessioning-panel-log")
         self.trace_pane = w.HTML()
         self.sessions_pane = w.HTML()
         form = w.VBox([self.username, self.password,
                        w.HBox([self.register_button, self.login_button, self.me_button, self.logout_button]),
-                       self.status, self.trace_pane], layout=w.Layout(width="50%"))
+                       self.status, self.log_pane, self.trace_pane], layout=w.Layout(width="50%"))
         super().__init__([form, w.VBox([self.sessions_pane], layout=w.Layout(padding="0 0 0 16px", flex="1"))])
         self.add_class("sessioning-login-panel")
         self._render()
@@ -78,6 +87,19 @@ class LoginPanel(w.HBox):
         if self.stepper is not None:
             self.stepper.load(app)
         self._render()
+
+    def _clicked(self, act: Callable[[], Response]) -> Response:
+        """Run a button's request, copying what it prints into the panel (it still prints as before)."""
+        buffer = io.StringIO()
+        with _tee_console(buffer):
+            response = act()
+        trace = buffer.getvalue().strip()
+        answer = self._line(*self.responses[-1]) if self.responses else ""
+        self.log_pane.value = (
+            f"<details open><summary>what this click printed</summary><pre style='{MONO} white-space: pre-wrap;"
+            f" max-height: 22em; overflow: auto; margin: 2px 0'>{html.escape(trace or '(nothing)')}</pre>"
+            f"<div style='{MONO}'>→ {html.escape(answer)}</div></details>")
+        return response
 
     # -- the four requests -------------------------------------------------------------------------
     def _take_password(self) -> str:
@@ -147,13 +169,38 @@ class LoginPanel(w.HBox):
         self.trace_pane.value = f"<b>Requests</b><ol start='{max(1, len(self.responses) - 7)}'>{items}</ol>" if items else ""
         table = self.sessions()
         held = e(mask_id(self.session)) if self.session else "none"
-        self.sessions_pane.value = (f"<b>Sessioning.sessions</b> ({len(table)} documents; session held: "
+        noun = "document" if len(table) == 1 else "documents"
+        self.sessions_pane.value = (f"<b>Sessioning.sessions</b> ({len(table)} {noun}; session held: "
                                     f"<code>{held}</code>)" + (html_table(table) if len(table) else
                                                                "<div style='color: #555'>empty</div>"))
 
     def __repr__(self) -> str:
         return (f"LoginPanel(syncs={self.app.variant!r}, {len(self.responses)} requests, "
                 f"{len(self.sessions())} sessions, session held: {'yes' if self.session else 'no'})")
+
+
+class _Tee(io.TextIOBase):
+    """Writes to a stream and to a copy."""
+
+    def __init__(self, stream: Any, copy: io.StringIO) -> None:
+        self.stream, self.copy = stream, copy
+
+    def write(self, text: str) -> int:
+        self.copy.write(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+@contextlib.contextmanager
+def _tee_console(copy: io.StringIO) -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Tee(out, copy), _Tee(err, copy)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 # -- the sync picker --------------------------------------------------------------------------------
@@ -262,7 +309,7 @@ class SyncPicker(w.VBox):
 
     def _render(self) -> None:
         self.about.value = f"<div style='margin: 4px 0'>{html.escape(ABOUT[self.value])}</div>"
-        self.results_pane.value = html_table(self.results) if len(self.results) else ""
+        self.results_pane.value = show(self.results)._repr_html_() if len(self.results) else ""
 
     def __repr__(self) -> str:
         return f"SyncPicker(syncs={self.value!r}, {len(self.results)} requests tried)"

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sessioning.diagrams import Diagram, flow_diagram
+
 from .values import pattern_text, snapshot
 
 
@@ -330,6 +332,11 @@ class FlowLog:
     @path.setter
     def path(self, value: str | None) -> None:
         self._path = value
+
+    def diagram(self, highlight: int | None = None, reveal: bool | None = None) -> Diagram:
+        """This flow as a sequence diagram (Mermaid in JupyterLab, text elsewhere); ``highlight``
+        shades one action (0-based)."""
+        return flow_diagram(self, highlight=highlight, reveal=reveal)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -147,6 +147,16 @@ class Run:
             Path(path).write_text(text)
         return text
 
+    def to_markdown(self, path: str | Path | None = None, *, reveal: bool = False) -> str:
+        """Every flow as a sequence diagram in Markdown (```` ```mermaid ```` blocks, which JupyterLab
+        and GitHub draw), secrets masked unless ``reveal``; written to ``path`` if given."""
+        parts = [f"# Recorded run: {len(self.flows)} flows\n"]
+        parts += [log.diagram(reveal=reveal).markdown() for log in list(self.flows.values())]
+        text = "\n".join(parts)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -18,6 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from sessioning.diagrams import Diagram, flow_diagram
 from sessioning.masking import mask_value
 from sessioning.record import Run, plain
 from sessioning.record.show import MONO, PANE, TABLE, TD, flat, short
@@ -95,7 +96,7 @@ def _steps(run: Run, engine: LiveEngine | None, flow: Any, max_flows: int | None
             by_trigger.setdefault(ev.trigger, []).append(ev)
         for a in log.actions:
             cause = next((ev for ev in by_trigger.get(a.trigger, []) if ev.sync == a.sync), None)
-            steps.append({"kind": "action", "flow_no": number, "label": a.label,
+            steps.append({"kind": "action", "flow_no": number, "label": a.label, "log": log,
                           "action": a, "cause": cause, "tried": by_trigger.get(a.id, [])})
         if log.response:
             failing = [ev for ev in log.evaluations if ev.error]
@@ -104,6 +105,15 @@ def _steps(run: Run, engine: LiveEngine | None, flow: Any, max_flows: int | None
             steps.append({"kind": "answer", "flow_no": number, "label": f"answer {status}", "log": log,
                           "cause": culprit, "tried": [ev for ev in log.evaluations if not ev.fired]})
     return steps
+
+
+def _list_label(step: dict[str, Any]) -> str:
+    """The step list's entry: a request names its path and the status it got, so requests differ."""
+    if step["kind"] == "action" and step["action"].is_request and not step["action"].depth:
+        log = step["log"]
+        status = (log.response or {}).get("status")
+        return f"{step['label']} {log.path or ''}" + (f" → {status}" if status is not None else "")
+    return step["label"]
 
 
 def _indent(step: dict[str, Any]) -> str:
@@ -146,6 +156,10 @@ def _tried_text(ev: Any) -> str:
     return f"· {ev.sync}: did not match — {failure['text'] if failure else 'no frames'}"
 
 
+def _diff_value(value: Any) -> str:
+    return value if value == "—" else short(value, 40)  # the "no such field" marker is not a value
+
+
 # -- the stepper ------------------------------------------------------------------------------------
 class FlowStepper(w.VBox):
     """Step through a run: ``FlowStepper(app)`` (live), ``FlowStepper(run)``, ``FlowStepper("trace.json")``.
@@ -172,6 +186,9 @@ class FlowStepper(w.VBox):
         self.action_pane = w.HTML()
         self.frames_pane = w.HTML()
         self.diff_pane = w.HTML()
+        # The current step's flow as a sequence diagram, the step shaded (Mermaid, drawn by JupyterLab).
+        self.diagram_pane = w.Output(layout=w.Layout(margin="8px 0 0 0"))
+        self.diagram_pane.add_class("sessioning-flow-diagram")
         self.first_button.on_click(lambda _: self.go(0))
         self.back_button.on_click(lambda _: self.go(self.index - 1))
         self.next_button.on_click(lambda _: self.go(self.index + 1))
@@ -181,7 +198,7 @@ class FlowStepper(w.VBox):
                          layout=w.Layout(align_items="center"))
         detail = w.VBox([self.action_pane, self.frames_pane, self.diff_pane],
                         layout=w.Layout(flex="1", padding="0 0 0 12px", overflow="auto"))
-        super().__init__([buttons, w.HBox([self.steps_list, detail])])
+        super().__init__([buttons, w.HBox([self.steps_list, detail]), self.diagram_pane])
         self.add_class("sessioning-flow-stepper")
         self.refresh(to="first")
 
@@ -218,7 +235,7 @@ class FlowStepper(w.VBox):
         ``"new"`` (the first step of the latest flow)."""
         old = self.index
         self.steps = _steps(self.run, self.engine, self.flow, self.max_flows)
-        options = [(f"{i + 1:>2}. {_indent(s)}{s['label']}", i) for i, s in enumerate(self.steps)]
+        options = [(f"{i + 1:>2}. {_indent(s)}{_list_label(s)}", i) for i, s in enumerate(self.steps)]
         self.steps_list.options = options  # resets the value, which re-renders
         if not self.steps:
             self.steps_list.value = None
@@ -297,15 +314,31 @@ class FlowStepper(w.VBox):
             cells = ", ".join(f"{n}={short(v, 40)}" if bound else f"{n}=(unbound)" for n, v, bound in rows)
             out.append(f"  frame {i + 1} of {f.get('frames_of')}: {cells}")
         for op, coll, _id, key, before, after in f["diff"]:
-            out.append(f"  {op} {coll} {_id}: {key}: {short(before, 40)} -> {short(after, 40)}")
+            out.append(f"  {op} {coll} {_id}: {key}: {_diff_value(before)} -> {_diff_value(after)}")
         if f["tried"]:
             out.append("  syncs tried after it:" if self.current["kind"] == "action" else "  syncs that did not fire:")
             out.extend(f"    {t}" for t in f["tried"])
         return "\n".join(out)
 
+    def diagram(self) -> Diagram | None:
+        """The current step's flow as a sequence diagram, with the current step shaded."""
+        step = self.current
+        if step is None:
+            return None
+        log = step["log"]
+        at = log.actions.index(step["action"]) if step["kind"] == "action" else None
+        return flow_diagram(log, highlight=at)
+
+    def _render_diagram(self) -> None:
+        picture = self.diagram()
+        # Set as widget state, not printed: printing into an Output widget would leak into the cell.
+        self.diagram_pane.outputs = () if picture is None else (
+            {"output_type": "display_data", "data": picture._repr_mimebundle_(), "metadata": {}},)
+
     def _render(self) -> None:
         f = self._facts()
         step = self.current
+        self._render_diagram()
         self.label.value = f["title"]
         at_start, at_end = self.index <= 0, self.index >= len(self.steps) - 1
         self.first_button.disabled = self.back_button.disabled = at_start

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from sessioning.diagrams import Diagram, request_timeline
 from sessioning.findings import Finding, findings_frame
 from sessioning.gen2025.readers.inspect_parse import UNDEFINED, parse_inspect
 from sessioning.gen2025.readers.logs.backing import Backing
@@ -315,6 +316,11 @@ class ServerLog:
         """Every problem the log shows, one finding per distinct cause (counts in the text)."""
         self._backing.check()
         return build_log_findings(self)
+
+    def timeline(self, title: str = "requests") -> Diagram:
+        """The requests over time as a Gantt chart (latency, status, which timed out); Mermaid in
+        JupyterLab, text elsewhere."""
+        return request_timeline(self.requests, title=title)
 
     def findings_frame(self) -> pd.DataFrame:
         return findings_frame(self.findings())
