@@ -56,8 +56,9 @@ ERROR_OUTPUTS = (
     "   for (let j = 0; j < c.outputs.length; j++) { const o = c.outputs.get(j);"
     "     if (o.type === 'error') errors.push(`cell ${i}: ` + JSON.stringify(o.toJSON()).slice(0, 300)); } }"
     " return errors; }")
-# A widget output drawn as a widget; untrusted or stateless, JupyterLab falls back to its text form.
-WIDGET_VIEWS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
+# Outputs drawn as widgets; an untrusted notebook, or one without saved widget state, shows their text form.
+WIDGET_OUTPUTS = ("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                  ".filter(o => o.querySelector('.jupyter-widgets')).length")
 MERMAID_LOADED = (
     "() => Array.from(document.querySelectorAll('.jp-RenderedMermaid img'))"
     ".map(img => img.complete && img.naturalWidth > 0)")
@@ -144,6 +145,13 @@ def _run_all(page) -> None:
     page.wait_for_function(RUN_FINISHED, polling=500)
 
 
+def _saved_widget_outputs(notebook: Path) -> int:
+    import nbformat
+
+    return sum("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+               for cell in nbformat.read(notebook, 4).cells if cell.cell_type == "code" for out in cell.outputs)
+
+
 def _saved_mimes(notebook: Path) -> set[str]:
     import nbformat
 
@@ -156,21 +164,21 @@ def test_notebook_runs_clean_in_jupyterlab(lab, browser, notebook):
     mimes = _saved_mimes(notebook)
     page = _open(browser, lab, notebook)
     try:
-        if "application/vnd.jupyter.widget-view+json" in mimes:
+        n_widgets = _saved_widget_outputs(notebook)
+        if n_widgets:
             # Before anything runs: the saved widget state is drawn, not the widgets' text form.
-            page.locator(f"{WIDGET_VIEWS} .jupyter-widgets").first.wait_for(state="attached")
+            page.wait_for_function(f"() => ({WIDGET_OUTPUTS})() >= {n_widgets}")
         _run_all(page)
         assert page.evaluate(ERROR_OUTPUTS) == []
-        if "application/vnd.jupyter.widget-view+json" in mimes:
-            assert page.locator(WIDGET_VIEWS).count() > 0
-            assert page.locator(f"{WIDGET_VIEWS} .jupyter-widgets").count() > 0
+        if n_widgets:
+            assert page.evaluate(WIDGET_OUTPUTS) >= n_widgets
         if "text/vnd.mermaid" in mimes:
             page.wait_for_function("() => document.querySelectorAll('.jp-RenderedMermaid img').length > 0")
             page.wait_for_function(f"() => ({MERMAID_LOADED})().every(Boolean)")
             page.locator(".jp-RenderedMermaid").first.scroll_into_view_if_needed()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"))
     finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"))  # also what a failure looked like
         page.close()
 
 
