@@ -43,10 +43,12 @@ KERNEL_CONNECTED = (
     "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
     " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
     " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }")
-# Every code cell has run and the kernel is idle again.
+# Every code cell has run (or one failed, which stops Run All) and the kernel is idle again.
 RUN_FINISHED = (
     "() => { const w = window.jupyterapp.shell.currentWidget; const cells = w.content.model.cells;"
     " const k = w.sessionContext.session.kernel; if (k.status !== 'idle') return false;"
+    " for (let i = 0; i < cells.length; i++) { const c = cells.get(i);"
+    "   if (c.type === 'code') for (let j = 0; j < c.outputs.length; j++) if (c.outputs.get(j).type === 'error') return true; }"
     " for (let i = 0; i < cells.length; i++) { const c = cells.get(i);"
     "   if (c.type === 'code' && c.sharedModel.getSource().trim() && c.executionCount === null) return false; }"
     " return true; }")
