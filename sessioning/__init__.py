@@ -37,6 +37,7 @@ from .gen2025.engine import (
 from .gen2025.server import Response
 from .ids import freshID, is_uuid7, uuid7_time
 from .masking import mask_secrets, reveal_secrets, set_reveal_secrets
+from .styling import show
 from .tables import evaluations_table, requests_table, sessions_table, step_diff, trace_table, writes_table
 
 # Widgets and readers load on first use, so the command line starts fast.
@@ -78,6 +79,6 @@ __all__ = [
     "UserAuthenticationConcept", "Var", "WhenMissingOutput", "actions", "auth_syncs", "connect", "console",
     "findings_frame", "freshID", "is_uuid7", "load_config", "make_app", "mask_secrets", "replay",
     "reveal_secrets", "set_reveal_secrets", "uuid7_time", "diagnose", "diagnose_findings",
-    "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff",
+    "sessions_table", "requests_table", "trace_table", "evaluations_table", "writes_table", "step_diff", "show",
     *_LAZY,
 ]

@@ -33,7 +33,7 @@ PUBLIC = {
     "findings_frame": "function", "freshID": "function", "is_uuid7": "function", "load_config": "function",
     "make_app": "function", "mask_secrets": "function", "replay": "function", "requests_table": "function",
     "reveal_secrets": "function", "sessions_table": "function", "set_reveal_secrets": "function",
-    "step_diff": "function", "trace_table": "function", "uuid7_time": "function", "writes_table": "function",
+    "show": "function", "step_diff": "function", "trace_table": "function", "uuid7_time": "function", "writes_table": "function",
     # loaded on first use (widgets and readers), so `python -m sessioning` starts fast
     "FlowStepper": "class", "LoginPanel": "class", "SyncPicker": "class", "read_log": "function",
     "ServerLog": "class", "read_syncs": "function", "SyncFiles": "class", "diagnose_database": "function",
