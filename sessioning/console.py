@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from .masking import mask_text
+
 _local = threading.local()
 _global = {"quiet": False}
 
@@ -36,9 +38,9 @@ def log(*parts: Any) -> None:
 
 
 def error(*parts: Any) -> None:
-    """Like ``console.error``: to stderr."""
+    """Like ``console.error``: to stderr, with secrets quoted by an error's text masked (an E11000's id)."""
     if not _is_quiet():
-        print(_fmt(parts), file=sys.stderr)
+        print(mask_text(_fmt(parts)), file=sys.stderr)
 
 
 def set_quiet(quiet: bool) -> None:

@@ -138,10 +138,46 @@ def mask_text(text: str, reveal: bool | None = None) -> str:
     """Mask remembered secrets and URI passwords inside free text."""
     if reveal if reveal is not None else secrets_revealed():
         return text
+    if "dup key" in text:  # before the remembered secrets: this is where an E11000's id is first seen
+        text = mask_dup_keys(text)
     if _seen_secrets and len(text) >= 12:
         text = _TOKEN.sub(lambda m: mask_id(m[0], False) if m[0] in _seen_secrets else m[0], text)
     text = mask_text_uris(text, False) if "://" in text else text
     return mask_auth_tokens(text, False)
+
+
+# An E11000 text quotes the colliding value twice (``dup key: { _id: "…" }`` and ``keyValue``), and for
+# a sessions collection that value is a session id although its key is only ``_id``: the secrecy
+# comes from the collection (``*sessions*``, index ``_id_``) or from the key's name (``token``…).
+_DUP_KEY = re.compile(
+    r"collection: (?P<coll>\S+) index: (?P<index>\S+) dup key: \{ (?P<pairs>[^{}]*?) ?\}"
+)
+_DUP_PAIR = re.compile(
+    r"""(?P<key>[\w.$]+): (?:ObjectId\(['"](?P<oid>[0-9a-fA-F]+)['"]\)|"(?P<str>(?:[^"\\]|\\.)*)"|(?P<num>-?\d+))"""
+)
+
+
+def _dup_key_secrets(m: re.Match[str]) -> list[str]:
+    """The secret values quoted by one ``dup key: { … }``."""
+    sessions = "session" in m["coll"].rsplit(".", 1)[-1].lower()
+    out = []
+    for p in _DUP_PAIR.finditer(m["pairs"]):
+        value = p["oid"] or p["str"] or p["num"]
+        if value and (is_secret_key(p["key"]) or (sessions and p["key"] == "_id" and m["index"] == "_id_")):
+            out.append(value)
+    return out
+
+
+def mask_dup_keys(text: str, reveal: bool | None = None) -> str:
+    """Mask the secret value an E11000 ``dup key: { … }`` quotes, everywhere in ``text`` (``keyValue`` too)."""
+    if reveal if reveal is not None else secrets_revealed():
+        return text
+    for m in list(_DUP_KEY.finditer(text)):
+        for value in _dup_key_secrets(m):
+            remember_secret(value)  # the same id quoted in another text is masked too
+            if len(value) >= 6:  # a short value could also be part of unrelated words
+                text = text.replace(value, mask_id(value, False))
+    return text
 
 
 #: Deepest nesting masking descends into; deeper (or cyclic: ``d["self"] = d``) values show as ``[…]``.
@@ -381,6 +417,8 @@ def mask_inline(text: str, reveal: bool | None = None) -> str:
         return text
     if "://" in text:
         text = mask_text_uris(text, reveal=False)
+    if "dup key" in text:
+        text = mask_dup_keys(text, False)
     text = mask_auth_tokens(text, False)  # first: `Authorization: Bearer x` would leave x after the key rule
 
     def repl(m: re.Match[str]) -> str:

@@ -534,6 +534,13 @@ MODES = {
                 "fix": ("Make a sync's `when` match `[Requesting.request, {{ path: \"{path}\", … }}, {{ request }}]` "
                         "exactly; run `deno run build` after adding sync files."),
             },
+            "engine": {
+                "why": ("Nothing called `Requesting.respond` for '{path}' before the timeout: no request sync matched it "
+                        "(its path literal and every key of its `when` input pattern must match the request), or "
+                        "one matched but a `where` emptied the frames or no response sync matched (F11)."),
+                "fix": ("Run `diagnose(app)`: it names the sync that came closest and the key or step that failed. "
+                        "Raising REQUESTING_TIMEOUT will not help."),
+            },
             "db": {
                 "why": ("{n} request(s) to {path!r} have no stored response (latest at {last}): nothing called "
                         "`Requesting.respond` for them — no request sync matched the path and keys (F10), a response "

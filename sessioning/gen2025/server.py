@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sessioning import console
+from sessioning import console, failure_modes
 from sessioning.ids import random_v4
 from sessioning.masking import mask_secrets, mask_text
 from sessioning.record import concept_name, plain
@@ -103,6 +103,9 @@ class RequestingServer:
         extra = str(e)[len(message):].strip("\n") if str(e).startswith(message) else ""
         if extra:
             console.error(mask_text(extra))
+        elif isinstance(e, RequestTimeout):  # the line above stays the template's; why and fix follow it
+            why, fix = failure_modes.explain("F10", "engine", path=path)
+            console.error(f"  why: {why}\n  fix: {fix}")
         # The template's test, word for word: any message containing "timed out" (a database's
         # "Server selection timed out" too) is answered 504; the record still says it was an error.
         timed_out = isinstance(e, RequestTimeout) or "timed out" in message
