@@ -84,11 +84,12 @@ def test_non_string_ids_are_refused_and_never_reach_a_query(db, bad):
 # -- UserAuthentication ------------------------------------------------------------------------------
 def test_register_then_authenticate(db):
     a = UserAuthenticationConcept(db, hasher=FAST_HASHER)
-    user = a.register(username="alice", password="pw")["user"]
+    # a password with a space: it cannot turn up in the hash's base64 by chance, as "pw" could
+    user = a.register(username="alice", password="correct horse")["user"]
     assert is_uuid7(user)
-    assert a.authenticate(username="alice", password="pw") == {"user": user}
+    assert a.authenticate(username="alice", password="correct horse") == {"user": user}
     doc = db["UserAuthentication.users"].find_one({"_id": user})
-    assert doc["passwordHash"].startswith("$argon2id$") and "pw" not in doc["passwordHash"]
+    assert doc["passwordHash"].startswith("$argon2id$") and "correct horse" not in doc["passwordHash"]
     assert a._getUserByUsername(username="alice") == [{"user": user}]
     assert a._getUsername(user=user) == [{"username": "alice"}]
     assert a._getUserByUsername(username="nobody") == [] and a._getUsername(user="nobody") == []
