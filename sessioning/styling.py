@@ -12,6 +12,7 @@ green; a cell that mentions an unbound variable or a missing binding is red.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Any
 
@@ -26,8 +27,10 @@ PROBLEM_COLUMNS = frozenset({"orphaned", "several_sessions", "id_not_string", "c
 BAD_STATUSES = frozenset({"error", "exception", "timeout", "timed out", "500", "504", "failed", "NO"})
 GOOD_STATUSES = frozenset({"ok", "responded", "200", "yes"})
 BAD_WORDS = ("unbound", "Missing binding", "not bound")
-# A fixed id prefix keeps the HTML identical from run to run (nbval compares it).
-STYLE_UUID = "sessioning"
+# Each table's CSS is scoped by an id; the same id on two tables of one notebook would let one
+# table's colours paint the other, so the id is a hash of what the table shows (notebooks/sanitize.cfg
+# evens it out for nbval, since masked ids differ from run to run).
+STYLE_PREFIX = "sessioning"
 
 
 class StyledTable:
@@ -52,7 +55,8 @@ class StyledTable:
             caption = f"<b>{html.escape(self.caption)}</b><br>" if self.caption else ""
             return f"{caption}<i>(no rows)</i>"
         shown = self.frame.map(_cell_text)
-        styler = shown.style.hide(axis="index").set_uuid(STYLE_UUID)
+        digest = hashlib.sha1(shown.to_csv().encode("utf-8", "replace")).hexdigest()[:10]
+        styler = shown.style.hide(axis="index").set_uuid(f"{STYLE_PREFIX}{digest}")
         styler = styler.apply(lambda col: [_cell_style(col.name, v, orig) for v, orig
                                            in zip(col, self.frame[col.name])], axis=0)
         styler = styler.set_table_styles([
@@ -91,9 +95,10 @@ def _cell_style(column: Any, text: str, original: Any) -> str:
         good = (not original) if column in PROBLEM_COLUMNS else original
         return GOOD if good else BAD
     if column in ("status", "outcome", "answer"):
-        if text in BAD_STATUSES or text.startswith(("5", "timed")):
+        first = text.split(" ", 1)[0]  # "error 500", "timed out"
+        if first in BAD_STATUSES or text.startswith(("5", "timed")):
             return BAD
-        if text in GOOD_STATUSES or text.startswith("2"):
+        if first in GOOD_STATUSES or text.startswith("2"):
             return GOOD
     if any(word in text for word in BAD_WORDS):
         return BAD

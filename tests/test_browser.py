@@ -94,7 +94,12 @@ def lab(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "fixtures", root / "fixtures")
     env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTER_DATA_DIR": str(tmp / "data")}  # the trust database of this test only
+           "JUPYTER_DATA_DIR": str(tmp / "data"),  # the trust database of this test only
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings")}
+    # Draw every cell, not only those in view, so the checks see every output without scrolling.
+    tracker = tmp / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
     subprocess.run([sys.executable, "-m", "jupyter", "trust", *map(str, (root / "notebooks").glob("*.ipynb"))],
                    env=env, check=True, capture_output=True)
     port, token = _free_port(), uuid.uuid4().hex
@@ -177,7 +182,10 @@ def test_notebook_runs_clean_in_jupyterlab(lab, browser, notebook):
         if "text/vnd.mermaid" in mimes:
             page.wait_for_function("() => document.querySelectorAll('.jp-RenderedMermaid img').length > 0")
             page.wait_for_function(f"() => ({MERMAID_LOADED})().every(Boolean)")
-            page.locator(".jp-RenderedMermaid").first.scroll_into_view_if_needed()
+            # The screenshot shows the first diagram that is visible (a stepper's own may be off-screen).
+            page.evaluate("() => { const d = Array.from(document.querySelectorAll('.jp-RenderedMermaid'))"
+                          ".find(e => e.offsetParent !== null); if (d) d.scrollIntoView({block: 'center'}); }")
+            time.sleep(0.5)
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"))  # also what a failure looked like

@@ -115,6 +115,9 @@ def test_show_styles_yes_no_status_and_unbound_cells():
     html = table._repr_html_()
     assert html.count(BAD.split(";")[0]) >= 1 and GOOD.split(";")[0] in html
     assert "T_sessioning" in html and "yes" in html and "NO" in html
+    other = show(frame.iloc[:1])._repr_html_()
+    ids = {h.split("T_sessioning", 1)[1][:10] for h in (html, other)}
+    assert len(ids) == 2  # two tables of one notebook never share the ids their CSS is scoped by
     assert show(frame)._repr_html_() == html  # deterministic: nbval compares it
     assert repr(table).splitlines()[0].split() == ["ok", "orphaned", "status", "why"]
     with pytest.raises(KeyError, match="no column 'nope'"):
