@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sessioning.masking import mask_secrets, mask_text, secrets_revealed
+from sessioning.masking import mask_id, mask_secrets, mask_text, secrets_revealed
 
 __all__ = ["Diagram", "flow_diagram", "request_timeline"]
 
@@ -63,7 +63,7 @@ def flow_diagram(flow: Any, *, highlight: int | None = None, reveal: bool | None
     reveal = secrets_revealed() if reveal is None else reveal
     actions = list(getattr(flow, "actions", None) or ())
     path = getattr(flow, "path", None)
-    title = f"flow {_short(getattr(flow, 'flow', '') or '')}" + (f" · {path}" if path else "")
+    title = f"flow {mask_id(getattr(flow, 'flow', '') or '', reveal=False)}" + (f" · {path}" if path else "")
     concepts = _participants(actions)
     lines = ["sequenceDiagram"]
     lines += [f"    participant {CLIENT}"] if any(a.depth == 0 for a in actions) else []
@@ -230,10 +230,6 @@ def _masked_text(text: Any, reveal: bool) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def _short(ident: str) -> str:
-    return ident if len(ident) <= 13 else f"{ident[:8]}…{ident[-4:]}"
 
 
 def _ident(name: str) -> str:
