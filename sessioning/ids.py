@@ -20,6 +20,30 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 _lock = threading.Lock()
 _last = {"ms": 0, "seq": 0}
 
+# Random bytes for ids come from the OS in blocks: every ``os.urandom`` call is a system call that
+# releases the GIL, and with many request threads each release hands the interpreter to another
+# thread (a 1,000-thread login burst spent most of its time switching). Guarded by ``_lock``.
+_POOL_BYTES = 4096
+_pool = {"bytes": b"", "at": 0}
+
+
+def _random_int(n_bytes: int) -> int:
+    """``n_bytes`` fresh random bytes from the OS, as an int; call with ``_lock`` held."""
+    at = _pool["at"]
+    if at + n_bytes > len(_pool["bytes"]):
+        _pool["bytes"], at = os.urandom(_POOL_BYTES), 0
+    _pool["at"] = at + n_bytes
+    return int.from_bytes(_pool["bytes"][at:at + n_bytes], "big")
+
+
+def _forget_pool() -> None:
+    # A forked child must not hand out the parent's remaining bytes (the same ids twice).
+    _pool["bytes"], _pool["at"] = b"", 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
 
 def freshID() -> str:  # noqa: N802 - the template's name
     """A fresh UUIDv7 (RFC 9562), monotonic within this process, as a lower-case string."""
@@ -33,10 +57,10 @@ def freshID() -> str:  # noqa: N802 - the template's name
                 ms += 1
                 _last["seq"] = 0
         else:
-            _last["seq"] = int.from_bytes(os.urandom(2), "big") & 0x3FF
+            _last["seq"] = _random_int(2) & 0x3FF
         _last["ms"] = ms
         seq = _last["seq"]
-    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+        rand = _random_int(8) & ((1 << 62) - 1)
     value = (ms << 80) | (0x7 << 76) | (seq << 64) | (0b10 << 62) | rand
     h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building the UUID object
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -52,7 +76,7 @@ def random_v4() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-_rand = random.SystemRandom().getrandbits if False else random.getrandbits
+_rand = random.getrandbits
 _V4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _V4_SET = (0x4 << 76) | (0x2 << 62)
 
