@@ -33,8 +33,14 @@ def _fmt(parts: tuple[Any, ...]) -> str:
 
 def log(*parts: Any) -> None:
     """Like ``console.log``: to stdout."""
-    if not _is_quiet():
-        print(_fmt(parts), file=sys.stdout)
+    q = _local.__dict__.get("quiet")  # _is_quiet(), inlined: every request and session prints
+    if _global["quiet"] if q is None else q:
+        return
+    out = sys.stdout
+    if out is None:  # no stdout (pythonw): print() would write nothing either
+        return
+    # One write of the line and its newline (print() makes two), the same bytes.
+    out.write((parts[0] if len(parts) == 1 and type(parts[0]) is str else _fmt(parts)) + "\n")
 
 
 def error(*parts: Any) -> None:

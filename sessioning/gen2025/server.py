@@ -55,7 +55,8 @@ class RequestingServer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.passthrough: dict[str, tuple[InstrumentedConcept, str]] = {}
-        self._requesting: tuple[int, InstrumentedConcept] | None = None  # (concepts seen, the one found)
+        # (concepts seen, the one found, its instrumented ``request``: the same object on every read)
+        self._requesting: tuple[int, InstrumentedConcept, Any] | None = None
 
     def requesting(self) -> InstrumentedConcept:
         """The engine's instrumented Requesting concept."""
@@ -65,7 +66,7 @@ class RequestingServer:
             return found[1]  # concepts are only ever added: the first Requesting stays the first
         for c in concepts:
             if isinstance(c.concept, RequestingConcept):
-                self._requesting = (len(concepts), c)
+                self._requesting = (len(concepts), c, c.request)
                 return c
         raise RuntimeError("No Requesting concept is instrumented: Requesting = engine.instrument(RequestingConcept(db))")
 
@@ -78,14 +79,18 @@ class RequestingServer:
         The 504 is reported at once (nothing can respond after the cascade) unless ``wait=True``.
         """
         requesting = self.requesting()
-        if body is not None and not isinstance(body, Mapping):
+        request_action = self._requesting[2]
+        if body is None:
+            data = {**inputs, "path": path} if inputs else {"path": path}
+        elif isinstance(body, Mapping):
+            data = {**body, **inputs, "path": path}
+        else:
             return Response(400, {"error": "Invalid request body. Must be a JSON object."}, path=path)
-        data = {**(body or {}), **inputs, "path": path}
         console.log(f"[Requesting] Received request for path: {path}")
         request_id = None
         flow = random_v4()
         try:
-            output = self.engine.invoke(requesting.request, data, flow)
+            output = self.engine.invoke(request_action, data, flow)
             request_id = output.get("request") if isinstance(output, dict) else None
             rows = requesting.concept._awaitResponse(request=request_id, wait=wait)
             response = Response(200, rows[0]["response"], request=request_id, flow=flow, path=path)

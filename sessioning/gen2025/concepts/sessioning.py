@@ -62,9 +62,10 @@ class SessioningConcept:
         try:
             new_session_id = freshID()
             doc = {"_id": new_session_id, "user": user}
-            console.log(f"[Sessioning.create] Attempting to insert session for user: {user} with ID: {mask_id(new_session_id)}")
+            shown = mask_id(new_session_id)  # masked once for both lines
+            console.log(f"[Sessioning.create] Attempting to insert session for user: {user} with ID: {shown}")
             self.sessions.insert_one(doc)
-            console.log(f"[Sessioning.create] Successfully created session: {mask_id(new_session_id)}")
+            console.log(f"[Sessioning.create] Successfully created session: {shown}")
             return {"session": new_session_id}
         except Exception as e:  # the seed catches everything and returns {error}
             console.error(f"[Sessioning.create] Error creating session for user {user}:", e)

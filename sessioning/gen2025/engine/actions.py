@@ -8,7 +8,6 @@ forgets a flow once its outside call has finished, since nothing can match it ag
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,13 +107,16 @@ class ActionStore:
         #: flow → its records, oldest first; id → record. Read them, change them only through the methods.
         self.flows: dict[str, list[ActionRecord]] = {}
         self.ids: dict[str, ActionRecord] = {}
-        self._lock = threading.RLock()
+        # No lock: each change below is one dict or list operation on str keys, atomic under the
+        # GIL, and a flow's records are only ever read by the thread running that flow.
 
     def invoke(self, record: ActionRecord) -> None:
         """Keep a new record (``ActionConcept.invoke``)."""
-        with self._lock:
-            self.flows.setdefault(record.flow, []).append(record)
-            self.ids[record.id] = record
+        flow = self.flows.get(record.flow)
+        if flow is None:
+            flow = self.flows.setdefault(record.flow, [])  # atomic, should two threads share a flow
+        flow.append(record)
+        self.ids[record.id] = record
 
     def by_flow(self, flow: str) -> list[ActionRecord]:
         """Every record of ``flow``, oldest first (``_getByFlow``); the list is live, do not change it."""
@@ -126,9 +128,9 @@ class ActionStore:
 
     def forget_flow(self, flow: str) -> None:
         """Drop a finished flow's records: nothing can match them again."""
-        with self._lock:
-            for record in self.flows.pop(flow, ()):
-                self.ids.pop(record.id, None)
+        ids = self.ids
+        for record in self.flows.pop(flow, ()):
+            ids.pop(record.id, None)
 
     def __len__(self) -> int:
         return len(self.ids)

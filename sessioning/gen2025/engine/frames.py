@@ -93,7 +93,7 @@ class Frames(list):
         """
         if not isinstance(input, dict) or not isinstance(output, dict):
             raise TypeError("frames.query(fn, input, output): input and output must be dicts")
-        result = Frames()
+        result = _new_list(Frames)
         rows_seen: list[Any] = []
         unbound: dict[str, int] = {}
         try:
@@ -120,14 +120,16 @@ class Frames(list):
                 else:
                     bound_input[key] = value
             rows = fn(**bound_input)
-            if rows is None or isinstance(rows, (dict, int, float, bool)) or not isinstance(rows, Iterable):
+            if type(rows) is not list and (rows is None or isinstance(rows, (dict, int, float, bool))
+                                           or not isinstance(rows, Iterable)):
                 raise NotIterable("functionOutputArray is not iterable", fn=_fn_name(fn), value=rows)
             for row in rows:
+                is_dict = isinstance(row, dict)
                 if len(rows_seen) < 5:
-                    rows_seen.append(dict(row) if isinstance(row, dict) else row)
+                    rows_seen.append(dict(row) if is_dict else row)
                 new = dict(frame)
                 for out_key, var in output.items():
-                    if isinstance(row, dict) and out_key in row:
+                    if is_dict and out_key in row:
                         new[var] = row[out_key]
                     else:
                         unbound[var.name] = unbound.get(var.name, 0) + 1
@@ -153,6 +155,18 @@ class Frames(list):
             out.append(new)
         _record("collectAs", f"collectAs([{', '.join(v.name for v in collect)}], {as_.name})", self, out)
         return out
+
+
+_new_list = list.__new__
+_extend_list = list.extend
+
+
+def frames_from(frames: list) -> Frames:
+    """``Frames(frames)`` for a plain list, without running ``Frames.__init__`` (the engine's hot path)."""
+    out = _new_list(Frames)
+    if frames:
+        _extend_list(out, frames)
+    return out
 
 
 def _record(kind: str, name: str, before: list, after: list) -> None:

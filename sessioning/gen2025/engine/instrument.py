@@ -32,6 +32,8 @@ class BoundQuery:
         self.label = f"{concept_name(concept)}.{fn.__name__}"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:  # the usual call, from frames.query: keywords only
+            return self.fn(**adapt(self.fn, kwargs))
         if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
             kwargs = args[0]
             args = ()
@@ -41,10 +43,11 @@ class BoundQuery:
         return f"[Function: {self.__name__}]"
 
 
-_PARAMS: dict[Any, tuple[list[str], frozenset, bool]] = {}
+_PARAMS: dict[Any, tuple[list[str], frozenset, bool, bool]] = {}
 
 
-def _accepts(fn: Any) -> tuple[list[str], frozenset, bool]:
+def _accepts(fn: Any) -> tuple[list[str], frozenset, bool, bool]:
+    """``fn``'s parameter names, the required ones, whether it takes ``**kw``, whether all are required."""
     key = getattr(fn, "__func__", fn)
     cached = _PARAMS.get(key)
     if cached is None:
@@ -52,23 +55,32 @@ def _accepts(fn: Any) -> tuple[list[str], frozenset, bool]:
         names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty
                              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
-        cached = _PARAMS[key] = (names, required, any(p.kind == p.VAR_KEYWORD for p in params))
+        cached = _PARAMS[key] = (names, required, any(p.kind == p.VAR_KEYWORD for p in params),
+                                 required.issuperset(names))
     return cached
 
 
 def adapt(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
     """Call with JavaScript destructuring semantics: extra keys ignored, missing ones ``None``."""
-    names, required, var_kw = _accepts(fn)
+    return _adapted(_accepts(fn), given)
+
+
+def _adapted(spec: tuple[list[str], frozenset, bool, bool], given: dict[str, Any]) -> dict[str, Any]:
+    names, required, var_kw, all_required = spec
     if var_kw:
         out = dict(given)
         for name in required:
             out.setdefault(name, None)
         return out
+    if all_required:  # every parameter is passed, None when missing
+        return {name: given.get(name) for name in names}
     return {name: given.get(name) for name in names if name in given or name in required}
 
 
 class InstrumentedAction:
     """An action of an instrumented concept. Call it with keywords (or one dict) like the TS wrapper."""
+
+    _spec: tuple | None = None  # (method, its parameters as _accepts reads them)
 
     def __init__(self, invoke: Invoke, concept: Any, name: str, method: Any) -> None:
         self.invoke = invoke
@@ -88,8 +100,12 @@ class InstrumentedAction:
         return self.invoke(self, kwargs)
 
     def call_method(self, given: dict[str, Any]) -> Any:
-        """Run the concept's own method with ``given`` (no recording, no syncs)."""
-        return self.action(**adapt(self.action, given))
+        """Run the concept's own method with ``given`` (no recording, no syncs), as :func:`adapt` passes it."""
+        method = self.action
+        spec = self._spec
+        if spec is None or spec[0] is not method:  # the method's parameters, read once per method
+            spec = self._spec = (method, _accepts(method))
+        return method(**_adapted(spec[1], given))
 
     def __repr__(self) -> str:
         return f"<instrumented {self.label}>"

@@ -30,6 +30,7 @@ from .vars import FLOW, Var
 Failure = dict[str, Any]
 
 _OBJECTS = (dict, list)
+_ABSENT = object()  # a key the record does not have (no stored value is this object)
 
 
 def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRecord],
@@ -39,33 +40,72 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
     With a ``reports`` list, one :class:`Report` per pattern is appended to it as the pattern is
     done, so the patterns before one that throws (F8) are reported too. A report keeps the facts
     of the closest miss; its sentence is written only when someone reads it."""
-    frames: list[dict] = [{FLOW: record.flow}]
     when = sync.when
-    for i, pattern in enumerate(when):
-        target = pattern.action
-        candidates = [c for c in flow_records if c.action is target]
-        next_frames, best = _extend(sync.name, sync.action_vars[i], pattern, frames, candidates, reports is not None)
-        if reports is not None:
-            facts = None
-            if not next_frames:
-                facts = best[1] if best else ("no_record", pattern.label, bool(frames))
-            reports.append(Report(i, pattern, len(next_frames), facts))
-        frames = next_frames
-        if not frames:
+    if not when:
+        return [{FLOW: record.flow}]
+    frames = _first_frames(record.flow)
+    name = sync.name
+    explain = reports is not None
+    i = 0
+    for pattern, action_var in zip(when, sync.action_vars):
+        next_frames, best = _extend(name, action_var, pattern, frames, flow_records, explain)
+        if explain:
+            if next_frames:
+                reports.append(_report(i, pattern, len(next_frames)))
+            else:
+                reports.append(Report(i, pattern, 0, best[1] if best else ("no_record", pattern.label, True)))
+        if not next_frames:
             # The product is empty: the remaining patterns are not reached.
-            if reports is not None:
-                reports.extend(Report(j, when[j], 0, None) for j in range(i + 1, len(when)))
-            break
+            if explain:
+                for j in range(i + 1, len(when)):
+                    reports.append(_report(j, when[j], 0))
+            return next_frames
+        frames = next_frames
+        i += 1
     return frames
 
 
-def _extend(name: str, action_var: Var, pattern: ActionPattern, frames: list[dict], candidates: list[ActionRecord],
+# The frames every ``when`` starts from, ``[{flow: …}]``, for the flow last matched: each sync
+# tried for a flow starts from the same one (it is only read: every extension is a copy). One
+# ``(flow, frames)`` pair, read and replaced whole, so threads never mix two flows' halves.
+_first: list[tuple[Any, list[dict]]] = [(None, [])]
+
+
+def _first_frames(flow: str) -> list[dict]:
+    cached = _first[0]
+    if cached[0] == flow:
+        return cached[1]
+    frames = [{FLOW: flow}]
+    _first[0] = (flow, frames)
+    return frames
+
+
+def _report(index: int, pattern: ActionPattern, frames: int) -> Report:
+    """The report of a pattern that left ``frames`` frames without a miss to tell (or was not
+    reached): one per pattern, position and count, shared, since reports are only read."""
+    cache = pattern.__dict__.get("_reports")
+    if cache is None:
+        cache = pattern.__dict__["_reports"] = {}
+    key = (index, frames)
+    report = cache.get(key)
+    if report is None:
+        report = Report(index, pattern, frames, None)
+        if len(cache) < 64:
+            cache[key] = report
+    return report
+
+
+def _extend(name: str, action_var: Var, pattern: ActionPattern, frames: list[dict], flow_records: Sequence[ActionRecord],
             explain: bool) -> tuple[list[dict], tuple[int, tuple] | None]:
-    """Every frame extended with every candidate that matches ``pattern``; the closest miss (if ``explain``)."""
+    """Every frame extended with every record of ``pattern``'s action that matches it; the closest
+    miss (if ``explain``)."""
+    target = pattern.action
     next_frames: list[dict] = []
     best: tuple[int, tuple] | None = None  # (progress, facts) of the closest miss
     for frame in frames:
-        for cand in candidates:
+        for cand in flow_records:
+            if cand.action is not target:
+                continue
             if name in cand.synced:
                 if explain and best is None:
                     best = (0, ("synced", pattern.label))
@@ -140,38 +180,49 @@ def match_record(pattern: ActionPattern, record: ActionRecord, frame: dict) -> t
 
 def match_facts(pattern: ActionPattern, record: ActionRecord, frame: dict) -> tuple[dict | None, int, tuple | None]:
     """:func:`match_record` with the miss as facts (a tuple for :func:`failure_dict`), no sentence written."""
-    new = frame.copy()
+    new = None  # ``frame`` is copied once a variable is bound, so a miss copies nothing
     progress = 1
     rec_input = record.input
-    label = pattern.label
     for key, want in pattern.input.items():
-        if key not in rec_input:
-            return None, progress, ("absent", label, key, rec_input)
-        have = rec_input[key]
+        have = rec_input.get(key, _ABSENT)
+        if have is _ABSENT:
+            return None, progress, ("absent", pattern.label, key, rec_input)
         if type(want) is Var:
-            if want not in new:
+            cur = frame if new is None else new
+            bound = cur.get(want, _ABSENT)
+            if bound is _ABSENT:
+                if new is None:
+                    new = frame.copy()
                 new[want] = have
-            elif not same(new[want], have):
-                return None, progress, ("bound", "input", key, want, have, new[want])
-        elif not same(want, have):
-            return None, progress, ("literal", "input", key, want, have, label)
+            elif not (bound == have if type(bound) is str and type(have) is str else same(bound, have)):
+                return None, progress, ("bound", "input", key, want, have, bound)
+        elif not (want == have if type(want) is str and type(have) is str else same(want, have)):
+            return None, progress, ("literal", "input", key, want, have, pattern.label)
         progress += 1
-    if pattern.output is MISSING:
-        raise WhenMissingOutput(action=label)
-    output = record.output
-    for key, want in pattern.output.items():
-        if output is RUNNING or not isinstance(output, dict) or key not in output:
-            return None, progress, ("output_absent", label, key, output)
-        have = output[key]
-        if type(want) is Var:
-            if want not in new:
-                new[want] = have
-            elif not same(new[want], have):
-                return None, progress, ("bound", "output", key, want, have, new[want])
-        elif not same(want, have):
-            return None, progress, ("literal", "output", key, want, have, label)
-        progress += 1
-    return new, progress, None
+    wanted = pattern.output
+    if wanted is MISSING:
+        raise WhenMissingOutput(action=pattern.label)
+    if wanted:
+        output = record.output
+        if output is RUNNING or not isinstance(output, dict):
+            return None, progress, ("output_absent", pattern.label, next(iter(wanted)), output)
+        for key, want in wanted.items():
+            have = output.get(key, _ABSENT)
+            if have is _ABSENT:
+                return None, progress, ("output_absent", pattern.label, key, output)
+            if type(want) is Var:
+                cur = frame if new is None else new
+                bound = cur.get(want, _ABSENT)
+                if bound is _ABSENT:
+                    if new is None:
+                        new = frame.copy()
+                    new[want] = have
+                elif not (bound == have if type(bound) is str and type(have) is str else same(bound, have)):
+                    return None, progress, ("bound", "output", key, want, have, bound)
+            elif not (want == have if type(want) is str and type(have) is str else same(want, have)):
+                return None, progress, ("literal", "output", key, want, have, pattern.label)
+            progress += 1
+    return (frame.copy() if new is None else new), progress, None
 
 
 def _output_absent_text(label: str, key: str, output: Any) -> str:

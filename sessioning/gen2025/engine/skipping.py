@@ -49,28 +49,37 @@ class SyncIndex:
 
     def clear(self) -> None:
         """Forget every plan (syncs were registered)."""
-        self.gates: dict[Any, tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]]]] = {}
+        self.gates: dict[Any, tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]], list[Sync]]] = {}
         self.plans: dict[tuple, list] = {}
 
-    def _gates(self, action: Any) -> tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]]]:
+    def _gates(self, action: Any) -> tuple[tuple[str, ...], list[tuple[Sync, tuple[str, str] | None]], list[Sync]]:
         found = self.gates.get(action)
         if found is None:
             syncs = self.engine.syncs_by_action.get(action, ())
             gated = [(sync, gate_of(sync, action, self.engine.version)) for sync in syncs]
             keys = tuple(dict.fromkeys(gate[0] for _sync, gate in gated if gate is not None))
-            found = self.gates[action] = (keys, gated)
+            found = self.gates[action] = (keys, gated, [sync for sync, _gate in gated])
         return found
 
     def plan(self, record: ActionRecord) -> list:
         """The syncs to try for ``record`` in order; a tuple stands for consecutive syncs skipped."""
         action = record.action
-        keys, gated = self._gates(action)
+        found = self.gates.get(action)
+        keys, gated, every = found if found is not None else self._gates(action)
         if not keys:
-            return [sync for sync, _gate in gated]
+            return every  # shared: the engine only iterates it
         given = record.input
-        values = tuple(given.get(k, _ABSENT) if isinstance(given, dict) else None for k in keys)
-        if any(v is not _ABSENT and type(v) is not str for v in values) or not self._alone(record):
-            return [sync for sync, _gate in gated]
+        if type(given) is dict and len(keys) == 1:  # the usual case: one tested key (``path``)
+            value = given.get(keys[0], _ABSENT)
+            if value is not _ABSENT and type(value) is not str:
+                return every
+            values: tuple = (value,)
+        else:
+            values = tuple(given.get(k, _ABSENT) if isinstance(given, dict) else None for k in keys)
+            if any(v is not _ABSENT and type(v) is not str for v in values):
+                return every
+        if not self._alone(record):
+            return every
         plan = self.plans.get((action, values))
         if plan is None:
             if len(self.plans) >= MAX_PLANS:  # a replay of many distinct paths: start afresh

@@ -17,9 +17,9 @@ concept (:mod:`sessioning.gen2025.server`), not here.
 
 from __future__ import annotations
 
-import time
 import types
 from collections.abc import Callable, Iterable, Mapping
+from time import perf_counter
 from typing import Any
 
 from sessioning import console
@@ -31,7 +31,7 @@ from .actions import ActionRecord, ActionStore
 from .define import Sync, build_sync, named_syncs
 from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding, NotIterable
 from .explain import explain_missing_binding
-from .frames import Frames, current_where
+from .frames import Frames, current_where, frames_from
 from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine
@@ -39,6 +39,12 @@ from .recorder import Recorder
 from .skipping import SyncIndex
 from .trace import Logging
 from .vars import FLOW, Var
+
+# Logging levels as plain module constants: reading ``Logging.TRACE`` goes through the enum class
+# each time, and the engine asks several times per action.
+_TRACE = Logging.TRACE
+_VERBOSE = Logging.VERBOSE
+_where_get = current_where.get
 
 #: One resolved ``then`` call: the action, its input, the flow it joins and its new action id.
 Call = tuple[InstrumentedAction, dict[str, Any], str, str]
@@ -145,17 +151,18 @@ class Engine:
         """Run ``action`` with ``given`` and its whole cascade of syncs; its output.
 
         Without ``flow`` this is an outside call: a new flow, forgotten once the call returns."""
-        if flow is not None and not isinstance(flow, str):
+        if flow is not None and type(flow) is not str and not isinstance(flow, str):
             raise EngineError("Flow token not string.")
-        flow = flow or random_v4()
+        if not flow:
+            flow = random_v4()
         record = ActionRecord(action_id or random_v4(), action, given, flow)
         self.actions.invoke(record)
         observer = self._on_action
         handle = observer.action_started(record, cause)
         try:
             observer.before_call(record, handle)
-            started = time.perf_counter()
-            if current_where.get() is None:
+            started = perf_counter()
+            if _where_get() is None:
                 output = action.call_method(given)
             else:
                 token = current_where.set(None)  # an action called inside `where` is not part of it
@@ -164,8 +171,8 @@ class Engine:
                 finally:
                     current_where.reset(token)
             record.output = output
-            observer.action_returned(record, handle, time.perf_counter() - started)
-            if self.logging == Logging.TRACE:
+            observer.action_returned(record, handle, perf_counter() - started)
+            if self.logging == _TRACE:
                 console.log(trace.trace_line(action.label, given, output))
             self.synchronize(record, cause.depth + 1)
             return output
@@ -179,7 +186,7 @@ class Engine:
     # -- synchronizing ------------------------------------------------------------------------------
     def synchronize(self, record: ActionRecord, depth: int) -> None:
         """Try every sync whose ``when`` names ``record``'s action, in registration order."""
-        if self.logging == Logging.VERBOSE:
+        if self.logging == _VERBOSE:
             console.log(trace.verbose_record(record))
         observer = self._on_trial
         for sync in self.skipping.plan(record):
@@ -200,14 +207,14 @@ class Engine:
         observer = self._on_trial
         reports: list[dict[str, Any]] | None = [] if observer.wants_reports else None
         try:
-            frames = Frames(match_when(sync, record, self.actions.flows.get(record.flow, ()), reports))
+            frames = frames_from(match_when(sync, record, self.actions.flows.get(record.flow, ()), reports))
         except BaseException:
             observer.when_matched(trial, None, reports)  # the patterns before the one that threw
             raise
         observer.when_matched(trial, frames, reports)
         if not frames and (self.version == 2 or sync.where is None):
             return
-        if self.logging == Logging.VERBOSE and frames:
+        if self.logging == _VERBOSE and frames:
             console.log(trace.matched_line(sync.name, frames))
         steps = None  # what `where` reported its steps to (the explanation of a missing binding reads them)
         if sync.where is not None:
@@ -218,10 +225,11 @@ class Engine:
         calls = self.resolve_then(sync, frames, trial, steps)
         observer.sync_fired(trial, len(frames))
         cause = Cause(sync.name, record.id, depth)
+        invoke = self.invoke
         for action, given, flow, action_id in calls:
-            if self.logging == Logging.VERBOSE:
+            if self.logging == _VERBOSE:
                 console.log(trace.then_line(sync.name, action, given, flow, action_id))
-            self.invoke(action, given, flow, cause, action_id)
+            invoke(action, given, flow, cause, action_id)
 
     def run_where(self, sync: Sync, frames: Frames, trial: Any, steps: Any) -> Frames:
         """Call ``where`` with the frames of ``when`` (``Frames`` report each step to ``steps``);
@@ -234,14 +242,14 @@ class Engine:
         if result is None:
             raise NotIterable(
                 "TypeError: Cannot read properties of undefined (reading 'length')"
-                if self.logging == Logging.VERBOSE else "TypeError: frames is not iterable",
+                if self.logging == _VERBOSE else "TypeError: frames is not iterable",
                 sync=sync.name,
             )
         if not isinstance(result, Iterable) or isinstance(result, (dict, str)):
             raise NotIterable("TypeError: frames is not iterable", sync=sync.name, value=result)
         frames = result if isinstance(result, Frames) else Frames(result)
         self._on_trial.where_returned(trial, frames)
-        if self.logging == Logging.VERBOSE and len(frames):
+        if self.logging == _VERBOSE and len(frames):
             console.log(trace.after_where_line(frames))
         return frames
 
@@ -249,15 +257,30 @@ class Engine:
         """Every ``then`` call of every frame, resolved before any runs (one missing binding aborts
         them all); the ``when`` records of each frame are marked synced with this sync."""
         calls: list[Call] = []
+        name, then = sync.name, sync.then
+        then_resolved = self._on_trial.then_resolved
         for frame in frames:
-            records = [self._when_record(sync, frame, var) for var in sync.action_vars]
-            resolved = [(pattern.action, self._then_input(sync, index, frame, steps), frame.get(FLOW), random_v4())
-                        for index, pattern in enumerate(sync.then)]
+            records = self._when_records(sync, frame)
+            resolved = []
+            for index, pattern in enumerate(then):
+                given = self._then_input(sync, index, frame, steps)
+                resolved.append((pattern.action, given, frame.get(FLOW), random_v4()))
+            mark = resolved[0][3] if resolved else ""
             for rec in records:
-                rec.synced[sync.name] = resolved[0][3] if resolved else ""
-            self._on_trial.then_resolved(trial, resolved)
-            calls.extend(resolved)
+                rec.synced[name] = mark
+            then_resolved(trial, resolved)
+            calls += resolved
         return calls
+
+    def _when_records(self, sync: Sync, frame: Any) -> list[ActionRecord]:
+        """The record each ``when`` pattern of ``frame`` matched (by the ids in its hidden variables)."""
+        ids = self.actions.ids
+        records = []
+        for var in sync.action_vars:
+            action_id = frame.get(var) if type(frame) is dict else None
+            rec = ids.get(action_id) if type(action_id) is str else None
+            records.append(rec if rec is not None else self._when_record(sync, frame, var))
+        return records
 
     def _when_record(self, sync: Sync, frame: Any, var: Var) -> ActionRecord:
         action_id = frame.get(var) if isinstance(frame, dict) else None
@@ -272,7 +295,7 @@ class Engine:
         pattern = sync.then[index]
         given = {}
         for key, value in pattern.input.items():
-            if isinstance(value, Var):
+            if type(value) is Var or isinstance(value, Var):
                 if value not in frame:
                     info = explain_missing_binding(sync, index, pattern, key, value, frame, steps)
                     raise MissingBinding(value, frame, sync=sync.name, entry=index, action=pattern.label, key=key, **info)
