@@ -108,6 +108,10 @@ class recording_writes:  # noqa: N801 - used like the function it was
 
     __slots__ = ("_new", "_token")
 
+    #: The context variable the sink lives in: ``token = var.set(sink)`` … ``var.reset(token)`` is
+    #: this context without a Python call (the engine's recorder opens one per action).
+    var = _sink
+
     def __init__(self, sink: WriteSink | None) -> None:
         self._new = sink
 

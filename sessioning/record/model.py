@@ -10,7 +10,9 @@ from typing import Any
 
 from sessioning.diagrams import Diagram, flow_diagram
 
-from .values import pattern_text, snapshot
+from .values import pattern_text, plain, snapshot
+
+_UTC = dt.UTC
 
 
 # -- one action --------------------------------------------------------------------------------------
@@ -43,6 +45,20 @@ class ActionEntry:
     called_from: str | None = None
     error_details: dict[str, Any] | None = None  # pymongo's keyPattern / keyValue of an E11000
     extra: dict[str, Any] | None = None  # keys of a loaded export that this version does not know
+    #: The action's time in seconds as measured; ``duration_ms`` (rounded) is worked out when read.
+    _seconds: float | None = field(default=None, init=False, repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for a slot not set yet: the recorder sets what it knows when an action starts, without
+        # calling ``__init__``, and the rest as it happens; until then a field reads as its default.
+        if name == "duration_ms" and self._seconds is not None:
+            # Rounding a float costs more than the rest of recording an action: done when read, once.
+            self.duration_ms = value = round(self._seconds * 1000, 3)
+            return value
+        default = _ENTRY_UNSET.get(name, _NO_DEFAULT)
+        if default is _NO_DEFAULT:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'", name=name, obj=self)
+        return default
 
     #: The keys every exported entry has, in the export's order (the JSON format must not change).
     KEYS = ("seq", "id", "flow", "concept", "action", "input", "output", "status", "error", "error_type",
@@ -78,7 +94,7 @@ class ActionEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ActionEntry:
         """An entry from its exported form (old exports included; unknown keys are kept)."""
-        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {f.name for f in dataclasses.fields(cls) if f.init} - {"extra"}
         values = {k: v for k, v in data.items() if k in known}
         extra = {k: v for k, v in data.items() if k not in known}
         for key in ("seq", "id", "flow", "concept", "action"):
@@ -102,14 +118,25 @@ class ActionEntry:
             return default
 
 
+_NO_DEFAULT = object()
+#: What each field with a plain default reads as until it is set (``writes`` is always set).
+_ENTRY_UNSET = {f.name: f.default for f in dataclasses.fields(ActionEntry) if f.default is not dataclasses.MISSING}
+
+
 # -- one sync tried ----------------------------------------------------------------------------------
 class Evaluation:
     """One sync tried for one completed action: how each ``when`` pattern fared, ``where``, ``then``."""
 
-    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "_when", "_lazy_when", "_frames_when", "where",
-                 "_frames_where", "fired", "_then", "_lazy_then", "error", "error_type", "error_facts")
+    __slots__ = ("seq", "flow", "trigger", "trigger_action", "sync", "_when", "_lazy_when", "_frames_when", "_where",
+                 "_lazy_where", "_frames_where", "fired", "_then", "_lazy_then", "error", "error_type", "error_facts")
     FIELDS = ("seq", "flow", "trigger", "trigger_action", "sync", "when", "frames_when", "where",
               "frames_where", "fired", "then", "error", "error_type", "error_facts")
+
+    #: What a slot not set yet reads as. A sync tried sets only what happened to it (most never
+    #: reach ``where``, fire or fail): fewer stores per trial, and no lists made for nothing.
+    _UNSET = {"_when": None, "_lazy_when": False, "_frames_when": None, "_where": None, "_lazy_where": False,
+              "_frames_where": None, "fired": 0, "_then": None, "_lazy_then": False, "error": None,
+              "error_type": None, "error_facts": None}
 
     def __init__(self, seq: int, flow: str, trigger: str, trigger_action: str, sync: str) -> None:
         self.seq = seq
@@ -117,17 +144,22 @@ class Evaluation:
         self.trigger = trigger
         self.trigger_action = trigger_action
         self.sync = sync
-        self._when: list[Any] = []  # dicts, or the engine's reports that write their dict when read
-        self._lazy_when = False
-        self._frames_when: list | None = None  # raw frames, converted when read (recording stays cheap)
-        self.where: list[dict[str, Any]] | None = None
-        self._frames_where: list | None = None
-        self.fired = 0
-        self._then: list[Any] = []  # dicts, or the engine's resolved calls that write their dict when read
-        self._lazy_then = False
-        self.error: str | None = None
-        self.error_type: str | None = None
-        self.error_facts: dict[str, Any] | None = None  # code, explanation, fix, variable, … of an engine error
+        # Set now because recording reads them (reading a slot not set costs a call to __getattr__);
+        # lists are made when first needed.
+        self._when: list[Any] | None = None  # the engine's reports, or dicts: sentences written when read
+        self._where: list[Any] | None = None  # step dicts, or a query step's facts: written when read
+        self._then: list[Any] | None = None  # the resolved calls, or dicts: written when read
+        # The rest read as ``_UNSET`` says until set: ``_frames_when``/``_frames_where`` (raw frames,
+        # converted when read), ``fired``, ``error``, ``error_type``, ``error_facts`` (code,
+        # explanation, fix, … of an engine error) and the three ``_lazy_*`` flags.
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for a slot not set yet (or a name that is no attribute at all).
+        try:
+            return Evaluation._UNSET[name]
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'", name=name,
+                                 obj=self) from None
 
     @property
     def matched(self) -> bool:
@@ -136,7 +168,9 @@ class Evaluation:
     @property
     def when(self) -> list[dict[str, Any]]:
         """How each ``when`` pattern fared: ``{pattern, action, input, output, frames, failure}``."""
-        if self._lazy_when:
+        if self._when is None:
+            self._when = []
+        elif self._lazy_when:
             # Recording keeps the facts; the sentences are written here, once, when first read.
             # In place, over what is there now: a report added meanwhile (another thread) is kept.
             self._lazy_when = False
@@ -151,13 +185,31 @@ class Evaluation:
         self._lazy_when = False
 
     @property
+    def where(self) -> list[dict[str, Any]] | None:
+        """The steps of ``where``, one dict each (``query`` steps with their patterns as plain data);
+        ``None`` when ``where`` did not run."""
+        if self._lazy_where:
+            self._lazy_where = False  # in place, as for ``when``
+            items = self._where
+            n = len(items)
+            items[:n] = [item if type(item) is dict else _query_step(*item) for item in items[:n]]
+        return self._where
+
+    @where.setter
+    def where(self, steps: list[dict[str, Any]] | None) -> None:
+        self._where = steps
+        self._lazy_where = False
+
+    @property
     def then(self) -> list[dict[str, Any]]:
         """The ``then`` calls resolved, one ``{action, input}`` per call and frame."""
-        if self._lazy_then:
+        if self._then is None:
+            self._then = []
+        elif self._lazy_then:
             self._lazy_then = False
             items = self._then
             n = len(items)
-            items[:n] = [item if type(item) is dict else item.to_dict() for item in items[:n]]
+            items[:n] = [_then_dict(item) for item in items[:n]]
         return self._then
 
     @then.setter
@@ -166,14 +218,38 @@ class Evaluation:
         self._lazy_then = False
 
     def add_then(self, calls: list[Any]) -> None:
-        """Keep resolved ``then`` calls (objects with ``to_dict()``), converted when read."""
-        self._then.extend(calls)
+        """Keep resolved ``then`` calls, converted when read: objects with ``to_dict()``, or the
+        engine's own ``(action, input, …)`` tuples (an action has a ``label``)."""
+        if self._then is None:
+            self._then = list(calls)
+        else:
+            self._then.extend(calls)
         self._lazy_then = True
 
     def add_reports(self, reports: list[Any]) -> None:
         """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""
-        self._when.extend(reports)
+        if self._when is None:
+            self._when = list(reports)
+        else:
+            self._when.extend(reports)
         self._lazy_when = True
+
+    def when_done(self, frames: list | None, reports: list[Any] | None) -> None:
+        """``when`` gave ``frames`` (``None``: it threw) after ``reports``: both kept as they are.
+
+        The recorder's hot path, one call per sync tried: ``reports`` is a list the engine made for
+        this trial alone and never changes again, so it is kept rather than copied."""
+        if reports:
+            if self._when is None:
+                self._when = reports
+            else:
+                self._when.extend(reports)
+            self._lazy_when = True
+        self._frames_when = frames
+
+    def where_done(self, frames: list) -> None:
+        """``where`` returned ``frames`` (kept as they are, converted when read)."""
+        self._frames_where = frames
 
     @property
     def frames_when(self) -> list[dict[str, Any]] | None:
@@ -217,24 +293,20 @@ class Evaluation:
     # -- called by Frames while ``where`` runs ---------------------------------------------------
     def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,  # noqa: A002
                    rows: list, unbound: dict[str, int], error: str | None = None) -> None:
-        """Record one ``frames.query`` of ``where``: frames in and out, sample rows, unbound outputs."""
-        step = {
-            "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
-            "frames_in": len(before), "frames_out": len(after),
-            "rows_sample": rows, "unbound": unbound,
-        }
-        if error is not None:
-            step["error"] = error  # this query threw (Binding: … not found, not iterable)
-        self._steps().append(step)
+        """Record one ``frames.query`` of ``where``: frames in and out, sample rows, unbound outputs.
+
+        Kept as facts; the patterns become plain data when :attr:`where` is read."""
+        self._steps().append((fn, input, output, len(before), len(after), rows, unbound, error))
+        self._lazy_where = True
 
     def simple_step(self, kind: str, name: str, before: list, after: list) -> None:
         """Record one ``filter``/``map``/``flatMap``/``collectAs`` of ``where``."""
         self._steps().append({"step": kind, "name": name, "frames_in": len(before), "frames_out": len(after)})
 
     def _steps(self) -> list:
-        if self.where is None:
-            self.where = []
-        return self.where
+        if self._where is None:
+            self._where = []
+        return self._where
 
     def to_dict(self) -> dict[str, Any]:
         d = {name: getattr(self, name) for name in self.FIELDS}
@@ -250,20 +322,45 @@ class Evaluation:
         return ev
 
 
+def _query_step(fn: str, input: dict, output: dict, n_in: int, n_out: int,  # noqa: A002
+                rows: list, unbound: dict[str, int], error: str | None) -> dict[str, Any]:
+    """A recorded ``frames.query`` step as the record shows it."""
+    step = {
+        "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
+        "frames_in": n_in, "frames_out": n_out, "rows_sample": rows, "unbound": unbound,
+    }
+    if error is not None:
+        step["error"] = error  # this query threw (Binding: … not found, not iterable)
+    return step
+
+
+def _then_dict(item: Any) -> dict[str, Any]:
+    """A recorded ``then`` call as the record shows it: ``{action, input}``."""
+    if type(item) is dict:
+        return item
+    if type(item) is tuple:  # the engine's resolved call: (action, input, flow, action id)
+        return {"action": item[0].label, "input": plain(item[1])}
+    return item.to_dict()
+
+
 # -- one flow ----------------------------------------------------------------------------------------
 class FlowLog:
     """One flow: every action that ran in it, in order, and every sync tried on the way."""
 
-    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "started", "response", "outcome")
+    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "_started", "response", "outcome",
+                 "add_evaluation")
 
     def __init__(self, flow: str) -> None:
         self.flow = flow
         self.actions: list[ActionEntry] = []
         self._evaluations: list[Any] = []  # evaluations, and groups of syncs skipped (expanded when read)
+        #: ``add_evaluation(ev)``: keep one sync tried (the recorder's hot path: the list's own
+        #: ``append``, no expansion check, no Python call).
+        self.add_evaluation = self._evaluations.append
         self._lazy = False
         self.request: str | None = None  # set by the HTTP front, for flows it started
         self._path: str | None = None
-        self.started = dt.datetime.now(dt.UTC).isoformat()
+        self._started: Any = dt.datetime.now(_UTC)  # the ISO text is written when first read
         self.response: dict[str, Any] | None = None  # status/body/error, for engine.request flows
         self.outcome: str | None = None
 
@@ -289,16 +386,25 @@ class FlowLog:
     @evaluations.setter
     def evaluations(self, evaluations: list[Evaluation]) -> None:
         self._evaluations = evaluations
+        self.add_evaluation = evaluations.append
         self._lazy = False
-
-    def add_evaluation(self, evaluation: Evaluation) -> None:
-        """Keep one sync tried (the recorder's hot path: no expansion check)."""
-        self._evaluations.append(evaluation)
 
     def add_skipped(self, group: Any) -> None:
         """Keep a group of syncs skipped at once (an object whose ``expand()`` gives their evaluations)."""
         self._evaluations.append(group)
         self._lazy = True
+
+    @property
+    def started(self) -> str | None:
+        """When the flow started, as ISO 8601 text (UTC)."""
+        started = self._started
+        if type(started) is dt.datetime:
+            started = self._started = started.isoformat()
+        return started
+
+    @started.setter
+    def started(self, value: str | None) -> None:
+        self._started = value
 
     @property
     def root(self) -> ActionEntry | None:

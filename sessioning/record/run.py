@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,6 +43,9 @@ class Run:
         self.flows: OrderedDict[str, FlowLog] = OrderedDict()
         self.dropped_flows = 0
         self._counter = itertools.count(1)
+        #: ``next_seq()``: the next sequence number. The counter's own ``__next__`` (no Python call in
+        #: between: the recorder takes one per action and per sync tried; atomic under the GIL).
+        self.next_seq = self._counter.__next__
         self.syncs: list[str] = []
         #: name → {"when": [...], "then": [...], "where": bool}: each registered sync's patterns, as plain data
         self.sync_defs: dict[str, dict[str, Any]] = {}
@@ -79,18 +82,16 @@ class Run:
         raise TypeError(f"{_RUN_EXPECTED}, not {type(obj).__name__}")
 
     # -- recording -----------------------------------------------------------------------------------
-    def next_seq(self) -> int:
-        return next(self._counter)
-
     def reserve_seqs(self, n: int) -> int:
         """The first of ``n`` consecutive sequence numbers, all taken at once."""
-        first = next(self._counter)
-        if n > 1:
-            deque(itertools.islice(self._counter, n - 1), maxlen=0)  # in C: no other thread gets in between
-        return first
+        if n <= 1:
+            return self.next_seq()
+        # The n-th number, the n - 1 before it taken in C: no other thread gets in between.
+        return next(itertools.islice(self._counter, n - 1, None)) - (n - 1)
 
     def _continue_after(self, seq: int) -> None:
         self._counter = itertools.count(seq + 1)  # itertools.count is atomic under the GIL
+        self.next_seq = self._counter.__next__
 
     def flow(self, flow: str) -> FlowLog:
         """The log of ``flow``, created (and the oldest flow dropped past retention) if new."""

@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 MAX_FRAMES_KEPT = 20
+#: The types ``plain`` returns as they are (their subclasses too, through the full test).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def concept_name(concept: Any) -> str:
@@ -31,6 +33,9 @@ def plain(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if type(value) is dict:  # the common case, before looking for __plain__ (a miss builds an error)
+        if depth < 12:  # below the cut-off, string keys and scalar values are taken without a call each
+            return {(k if type(k) is str else _plain_key(k)): (v if type(v) in _SCALARS else plain(v, depth + 1))
+                    for k, v in value.items()}
         return {_plain_key(k): plain(v, depth + 1) for k, v in value.items()}
     to_plain = getattr(type(value), "__plain__", None)
     if to_plain is not None:  # a variable (Symbol(x)) or undefined: they know their JSON form

@@ -110,6 +110,7 @@ class FanOut(EngineObserver):
         self._where, self._where_returned = hooks["where_started"], hooks["where_returned"]
         self._then, self._fired, self._sync_failed = hooks["then_resolved"], hooks["sync_fired"], hooks["sync_failed"]
         self._skipped = hooks["syncs_skipped"]
+        _dispatch_directly(self, self.observers)
 
     def action_started(self, record: ActionRecord, cause: Cause) -> list:
         handles = [None] * self._n
@@ -162,6 +163,54 @@ class FanOut(EngineObserver):
     def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
         for _i, hook in self._skipped:
             hook(record, syncs)
+
+
+def _no_handle(*_args: Any) -> None:
+    return None
+
+
+def _call_each(hook: str, listeners: list[EngineObserver], owner: EngineObserver | None, at: int) -> Any:
+    """``hook`` of every listener in order, the handle (argument ``at``) given to its ``owner`` only."""
+    calls = tuple((getattr(o, hook), o is owner) for o in listeners)
+    if len(calls) == 1 and calls[0][1]:
+        return calls[0][0]  # the owner alone: its own method, no layer in between
+    if len(calls) == 1 and hook != "where_started":  # one listener without handles (fault injection)
+        fn = calls[0][0]
+        if at == 0:
+            return lambda trial, *args: fn(None, *args)
+        return lambda record, handle, *args: fn(record, None, *args)
+    if hook == "where_started":
+        def where_started(trial: Any) -> Any:
+            steps = [fn(trial if own else None) for fn, own in calls]
+            return next((s for s in steps if s is not None), None)  # Frames reports to one listener
+        return where_started
+
+    def each(*args: Any) -> None:
+        for fn, own in calls:
+            if own:
+                fn(*args)
+            else:  # it returned no handle: None, as the list of handles would give it
+                fn(*args[:at], None, *args[at + 1:])
+    return each
+
+
+def _dispatch_directly(fan: FanOut, observers: tuple[EngineObserver, ...]) -> None:
+    """Where at most one observer returns handles in a scope (``action_started``, ``sync_tried``),
+    the handle is that observer's own, and each hook of the scope calls its listeners directly: no
+    list of handles per action or sync tried, no loop for a hook only the owner listens to.
+    Observers that return no handle get ``None``, as before. Several owners keep the lists."""
+    for start, rest, at in (("action_started", ACTION_HOOKS[1:], 1), ("sync_tried", TRIAL_HOOKS[1:-1], 0)):
+        owners = [o for o in observers if overrides(o, (start,))]
+        if len(owners) > 1:
+            continue
+        owner = owners[0] if owners else None
+        setattr(fan, start, getattr(owner, start) if owner is not None else _no_handle)
+        for hook in rest:
+            listeners = [o for o in observers if overrides(o, (hook,))]
+            setattr(fan, hook, _call_each(hook, listeners, owner, at) if listeners else _no_handle)
+    skipped = [o for o in observers if overrides(o, ("syncs_skipped",))]
+    if len(skipped) == 1:
+        fan.syncs_skipped = skipped[0].syncs_skipped
 
 
 def combine(observers: list[EngineObserver], hooks: tuple[str, ...] = ACTION_HOOKS + TRIAL_HOOKS) -> EngineObserver:

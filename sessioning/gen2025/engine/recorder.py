@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from contextvars import ContextVar, Token
 from typing import Any
 
 from sessioning.record import ActionEntry, Evaluation, Run, concept_name, plain
@@ -25,29 +26,18 @@ from .matching import Report, match_facts
 from .observer import Cause, EngineObserver
 from .vars import FLOW
 
+_new_entry = object.__new__
+
 #: ``capture(sink)``: a context in which every database write is passed to ``sink`` (one dict each).
 WriteCapture = Callable[[Callable[[dict[str, Any]], None]], AbstractContextManager]
 
 
-class _Recording:
-    """The recorder's handle for one action: its entry, the ``where`` that called it, the open capture."""
-
-    __slots__ = ("entry", "where", "capture")
-
-    def __init__(self, entry: ActionEntry, where: Any) -> None:
-        self.entry = entry
-        self.where = where
-        self.capture: AbstractContextManager | None = None
-
-    def stop_capture(self) -> None:
-        if self.capture is not None:
-            capture, self.capture = self.capture, None
-            capture.__exit__(None, None, None)
-
-
 class Recorder(EngineObserver):
     """Records every action and every sync tried into ``run``; ``capture_writes`` (plugged in by the
-    app wiring, e.g. :func:`sessioning.db.watch.recording_writes`) adds each action's writes."""
+    app wiring, e.g. :func:`sessioning.db.watch.recording_writes`) adds each action's writes.
+
+    An action's handle is ``(entry, where, capture)``: its :class:`ActionEntry`, the ``where`` that
+    called it and the open write capture. A sync tried's handle is its :class:`Evaluation`."""
 
     wants_reports = True
 
@@ -55,6 +45,25 @@ class Recorder(EngineObserver):
         self.run = run
         self.capture_writes = capture_writes
         self._last: tuple[str | None, Any] = (None, None)  # the flow last written to, and its log
+        # The trial hooks whose whole work is one method of the evaluation (the trial comes first
+        # in both): the engine calls that method straight away, one Python call less per sync tried.
+        # The methods below say the same and keep `overrides` (which reads the class) true.
+        self.when_matched = Evaluation.when_done
+        self.where_returned = Evaluation.where_done
+        self.then_resolved = Evaluation.add_then
+        self.sync_fired = Evaluation.fired.__set__  # the slot's own setter: (trial, n_frames), in C
+
+    @property
+    def capture_writes(self) -> WriteCapture | None:
+        return self._capture
+
+    @capture_writes.setter
+    def capture_writes(self, capture: WriteCapture | None) -> None:
+        self._capture = capture
+        # A capture that says which context variable holds its sink (``recording_writes.var``) is
+        # opened and closed by setting that variable: two calls in C per action, no Python frame.
+        var = getattr(capture, "var", None)
+        self._sink_var = var if isinstance(var, ContextVar) else None
 
     def _log(self, flow: str) -> Any:
         # A flow's actions and trials come one after another: one look-up per flow, not per step.
@@ -66,33 +75,52 @@ class Recorder(EngineObserver):
         return log
 
     # -- actions -----------------------------------------------------------------------------------
-    def action_started(self, record: ActionRecord, cause: Cause) -> _Recording:
-        log = self._log(record.flow)
-        entry = ActionEntry(
-            self.run.next_seq(), record.id, record.flow, record.action.concept_name, record.action.name,
-            dict(record.input), sync=cause.sync, trigger=cause.trigger, depth=cause.depth, started=time.time(),
-        )
+    def action_started(self, record: ActionRecord, cause: Cause) -> tuple:
+        last = self._last
+        log = last[1] if last[0] == record.flow else self._log(record.flow)
+        action = record.action
+        # The entry's fields are set here without ``__init__`` (one Python call less per action, and
+        # only the fields known now): the others read as their defaults until the action ends.
+        entry = _new_entry(ActionEntry)
+        entry.seq = self.run.next_seq()
+        entry.id = record.id
+        entry.flow = record.flow
+        entry.concept = action.concept_name
+        entry.action = action.name
+        # An outside call's input is the caller's dict, copied; a `then` call's input is a dict the
+        # engine built for this call alone, which nothing changes afterwards: it is kept as it is.
+        entry.input = record.input if cause.sync is not None else dict(record.input)
+        entry.sync = cause.sync
+        entry.trigger = cause.trigger
+        entry.depth = cause.depth
+        entry.started = time.time()
+        entry.writes = []
         log.actions.append(entry)
-        return _Recording(entry, current_where.get())
+        # The write capture opens here rather than in `before_call`: nothing runs in between, and
+        # with no `before_call` of its own the recorder is not called there at all.
+        capture: Any = None
+        if self._sink_var is not None:
+            capture = self._sink_var.set(entry.writes.append)  # a Token
+        elif self._capture is not None:
+            capture = self._capture(entry.writes.append)
+            capture.__enter__()
+        return entry, current_where.get(), capture
 
-    def before_call(self, record: ActionRecord, handle: _Recording) -> None:
-        if self.capture_writes is not None:
-            handle.capture = self.capture_writes(handle.entry.writes.append)
-            handle.capture.__enter__()
-
-    def action_returned(self, record: ActionRecord, handle: _Recording, seconds: float) -> None:
-        handle.stop_capture()
-        entry = handle.entry
-        entry.duration_ms = round(seconds * 1000, 3)
-        if handle.where is not None:
-            entry.called_from = handle.where.sync
+    def action_returned(self, record: ActionRecord, handle: tuple, seconds: float) -> None:
+        entry, where, capture = handle
+        if capture is not None:
+            _close(capture)
+        entry._seconds = seconds  # `duration_ms`, rounded, when read
+        if where is not None:
+            entry.called_from = where.sync
         output = entry.output = record.output
         entry.status = "error" if isinstance(output, dict) and "error" in output else "ok"
 
-    def action_failed(self, record: ActionRecord, handle: _Recording, error: BaseException) -> None:
-        handle.stop_capture()
-        entry = handle.entry
+    def action_failed(self, record: ActionRecord, handle: tuple, error: BaseException) -> None:
+        entry, _where, capture = handle
         if entry.status == "running":  # the action itself threw (not something in its cascade)
+            if capture is not None:  # still open: `action_returned` closes it otherwise
+                _close(capture)
             entry.status = "exception"
             entry.error = getattr(error, "original", None) or str(error)
             entry.error_type = type(error).__name__
@@ -102,14 +130,15 @@ class Recorder(EngineObserver):
 
     # -- syncs tried ---------------------------------------------------------------------------------
     def sync_tried(self, record: ActionRecord, sync: Sync) -> Evaluation:
-        ev = Evaluation(self.run.next_seq(), record.flow, record.id, record.action.label, sync.name)
-        self._log(record.flow).add_evaluation(ev)
+        flow = record.flow
+        last = self._last
+        log = last[1] if last[0] == flow else self._log(flow)
+        ev = Evaluation(self.run.next_seq(), flow, record.id, record.action.label, sync.name)
+        log.add_evaluation(ev)
         return ev
 
     def when_matched(self, trial: Evaluation, frames: list | None, reports: list[Any] | None) -> None:
-        if reports:
-            trial.add_reports(reports)  # facts now, sentences when read
-        trial.frames_when = frames
+        trial.when_done(frames, reports)  # facts now, sentences when read
 
     def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
         first = self.run.reserve_seqs(len(syncs))
@@ -119,10 +148,10 @@ class Recorder(EngineObserver):
         return trial  # Frames reports each step of `where` to the evaluation
 
     def where_returned(self, trial: Evaluation, frames: list) -> None:
-        trial.frames_where = frames
+        trial.where_done(frames)
 
     def then_resolved(self, trial: Evaluation, calls: list[tuple]) -> None:
-        trial.add_then([ThenCall(action.label, given) for action, given, _flow, _id in calls])
+        trial.add_then(calls)  # the engine's (action, input, flow, id) tuples, written out when read
 
     def sync_fired(self, trial: Evaluation, n_frames: int) -> None:
         trial.fired = n_frames
@@ -132,6 +161,14 @@ class Recorder(EngineObserver):
             trial.error = getattr(error, "original", None) or str(error)
             trial.error_type = type(error).__name__
             trial.error_facts = error_facts(error)
+
+
+def _close(capture: Any) -> None:
+    """Close an action's write capture: reset its context variable, or leave its context."""
+    if type(capture) is Token:
+        capture.var.reset(capture)
+    else:
+        capture.__exit__(None, None, None)
 
 
 _NAME = re.compile(r"_?[A-Za-z][A-Za-z0-9_]*")
