@@ -24,6 +24,14 @@ from sessioning.db.watch import WatchedDatabase, recording_writes
 STOCK = FastCollection.__mro__[1]  # mongomock's own Collection class, before the kit's patch
 
 # -- the vocabulary -------------------------------------------------------------------------------
+class MyInt(int):
+    """An int subclass: BSON encodes it, the fast paths leave it to mongomock."""
+
+
+class MyStr(str):
+    pass
+
+
 ids = st.sampled_from(["a", "b", "c", 1, 2, 1.0, True, None, "é"]) | st.just({"k": 1})
 plain_ids = st.sampled_from(["a", "b", "c", 1, 2])
 UTC_PLUS_2 = dt.timezone(dt.timedelta(hours=2))
@@ -32,9 +40,15 @@ scalars = (
     | st.booleans() | st.none()
     | st.sampled_from([dt.datetime(2025, 1, 2, 3, 4, 5, 678901), dt.datetime(2025, 1, 2, 3, 4, 5, 999, tzinfo=UTC_PLUS_2)])
     | st.just(2**70)  # not BSON-encodable
+    # the edges of the type walk that replaces BSON.encode: 64-bit bounds, UTF-8, UTC, subclasses
+    | st.sampled_from([2**63 - 1, -(2**63), 2**63, -(2**63) - 1, "é", "\ud800", (1, "x"), MyInt(3), MyStr("x")])
+    | st.just(dt.datetime(2025, 1, 2, 3, 4, 5, 999999, tzinfo=dt.UTC))
 )
-values = scalars | st.lists(scalars, max_size=3) | st.dictionaries(st.sampled_from(["p", "q", "$r", "s\0"]), scalars, max_size=2)
-names = st.sampled_from(["u", "u", "u", "v", "w"]) | st.sampled_from(["$bad", "a.b", "n\0", "_id", ""])
+keys = st.sampled_from(["p", "q", "$r", "s\0", "é", "a.b", "\ud800"])
+subdocs = st.dictionaries(keys, scalars, max_size=2)
+values = (scalars | st.lists(scalars, max_size=3) | subdocs
+          | st.lists(subdocs | st.lists(scalars, max_size=2), max_size=2) | st.dictionaries(keys, subdocs, max_size=2))
+names = st.sampled_from(["u", "u", "u", "v", "w"]) | st.sampled_from(["$bad", "a.b", "n\0", "_id", "", "é"])
 documents = st.fixed_dictionaries({}, optional={"_id": ids | plain_ids | plain_ids}).flatmap(
     lambda head: st.dictionaries(names.filter(lambda n: n != "_id"), values, max_size=3).map(lambda rest: {**head, **rest}))
 filters = (

@@ -36,17 +36,18 @@ import mongomock
 import mongomock.collection as _mcoll
 import mongomock.database as _mdb
 from bson import BSON, ObjectId
-from bson.errors import InvalidDocument
 from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
-from packaging import version
 
+from .documents import CHECK_KEYS as _CHECK_KEYS
+from .documents import checked_stored_form
+from .documents import copy_document as _copy
+from .documents import stored_form as _stored
+from .documents import validate_new as _validate
 from .valueindex import SCALARS as _SCALARS
 from .valueindex import index_of, patch_store, put_document
 
-#: What mongomock asks pymongo on every insert and ``$set`` (it re-parses the version each time).
-_CHECK_KEYS = helpers.PYMONGO_VERSION < version.parse("3.6")
 _PLAIN_IDS = (str, int)  # ``type(x) in _PLAIN_IDS``: exact types, so bool and int subclasses go to mongomock
 _KEYED_IDS = (str, int, ObjectId)  # read back by key in stored_version (a driver-made ObjectId too: no scan)
 
@@ -65,31 +66,6 @@ def _simple_equality(filter: Any) -> Mapping[str, Any] | None:
 
 def _js_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
-
-
-#: Values that both copies below keep as they are (tested inline: no call per scalar field).
-_KEPT = frozenset({str, int, float, bool, type(None)})
-
-
-def _copy(value: Any) -> Any:
-    """Deep copy of BSON-like data (dicts, lists, scalars), faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {k: v if type(v) in _KEPT else _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [v if type(v) in _KEPT else _copy(v) for v in value]
-    return value
-
-
-def _stored(value: Any) -> Any:
-    """What mongomock stores for ``value`` (``patch_datetime_awareness_in_document``), fast for plain types."""
-    t = type(value)
-    if t in _KEPT:
-        return value
-    if t is dict:
-        return {k: v if type(v) in _KEPT else _stored(v) for k, v in value.items()}
-    if t is list:
-        return [v if type(v) in _KEPT else _stored(v) for v in value]
-    return helpers.patch_datetime_awareness_in_document(value)  # datetimes, tuples, subclasses: its own rules
 
 
 def duplicate_key_error(namespace: str, index_name: str, key_values: dict[str, Any]) -> DuplicateKeyError:
@@ -112,30 +88,6 @@ _NO_ID = object()
 def _key_of(_id: Any) -> Any:
     """The store's key for an ``_id`` (mongomock keys sub-document ids by a hashable copy)."""
     return helpers.hashdict(_id) if isinstance(_id, dict) else _id
-
-
-def _validate(data: Mapping) -> None:
-    """mongomock's checks of a document to insert, in its order, with its messages."""
-    if not all(isinstance(k, str) for k in data):
-        raise ValueError("Document keys must be strings")
-    if not _CHECK_KEYS:
-        _no_null_in_names(data)
-        for key in data:
-            if key.startswith("$"):
-                raise InvalidDocument(f'Top-level field names cannot start with the "$" sign (found: {key})')
-    BSON.encode(data, check_keys=_CHECK_KEYS)
-
-
-def _no_null_in_names(data: Mapping) -> None:
-    """mongomock's ``_recursive_key_check_null_character``, with a type test before the ABC one."""
-    for key, value in data.items():
-        if "\0" in key:
-            raise InvalidDocument(f"Field names cannot contain the null character (found: {key})")
-        if type(value) is dict or (type(value) not in _LEAVES and isinstance(value, Mapping)):
-            _no_null_in_names(value)
-
-
-_LEAVES = frozenset({str, int, float, bool, type(None), list})
 
 
 def _id_only(filter: Any) -> Any:
@@ -233,6 +185,12 @@ class FastCollection(_mcoll.Collection):
     def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
         # The common point look-up, without building a cursor: same result as mongomock's.
         if not args and not kwargs and self._plain_reads():
+            key = _id_only(filter)
+            if key is not _NO_ID:  # the point look-up by a plain `_id`: one dictionary read
+                store = self._fast_store()
+                if store is not None:
+                    doc = store._documents.get(key)
+                    return _copy(doc) if doc is not None else None
             docs = self._matching(filter)
             if docs is not None:
                 return _copy(docs[0]) if docs else None
@@ -244,6 +202,15 @@ class FastCollection(_mcoll.Collection):
             return InsertOneResult(self._insert(document), acknowledged=True)
         return super().insert_one(document, bypass_document_validation, session)
 
+    def insert_one_stored(self, document: Any) -> tuple[InsertOneResult, dict] | None:
+        """``insert_one(document)`` on the direct path, with the version it stored (for the write
+        recorder, which would otherwise read it back); ``None``, having done nothing, off that path."""
+        key = document.get("_id", _NO_ID) if type(document) is dict else _NO_ID
+        store = self._fast_store() if type(key) in _PLAIN_IDS else None
+        if store is None:
+            return None
+        return InsertOneResult(key, acknowledged=True), self._insert_direct(store, key, document)
+
     def _insert(self, data, session=None, ordered=True):
         key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
         store = self._fast_store() if not session and type(key) in _PLAIN_IDS else None
@@ -253,10 +220,18 @@ class FastCollection(_mcoll.Collection):
                 if data["_id"] in self._store._documents:
                     raise duplicate_key_error(self.full_name, "_id_", {"_id": data["_id"]})
             return super()._insert(data, session=session, ordered=ordered)
-        _validate(data)
+        self._insert_direct(store, key, data)
+        return key
+
+    def _insert_direct(self, store: Any, key: Any, data: dict) -> dict:
+        """mongomock's insert steps for a dict with a plain ``_id``; the stored version."""
+        stored = checked_stored_form(data)
+        if stored is None:  # not provably valid: mongomock's checks raise its error, if any
+            _validate(data)
         if key in store._documents:
             raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
-        stored = _stored(data)
+        if stored is None:
+            stored = _stored(data)
         put_document(store, key, stored)
         try:
             if store.indexes:  # mongomock's rule, as _ensure_uniques applies it (none: nothing to check)
@@ -264,13 +239,13 @@ class FastCollection(_mcoll.Collection):
         except DuplicateKeyError:
             del store[key]  # rollback, as mongomock does
             raise
-        return key
+        return stored
 
     def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
         if not upsert and not args and not kwargs:
-            result = self._set_by_id(filter, update)
-            if result is not None:
-                return result
+            done = self._set_by_id(filter, update)
+            if done is not None:
+                return done[0]
         return super().update_one(filter, update, upsert, *args, **kwargs)
 
     def _update_result(self, n: int, modified: int) -> UpdateResult:
@@ -278,21 +253,29 @@ class FastCollection(_mcoll.Collection):
                "ok": 1, "upserted": None, "updatedExisting": bool(n)}
         return UpdateResult(raw, acknowledged=True)
 
-    def _set_by_id(self, filter: Any, update: Any) -> UpdateResult | None:  # noqa: A002
-        """``{_id: x}`` + ``$set`` of plain top-level fields (how Requesting stores a response), as a new version."""
+    def update_one_stored(self, filter: Any, update: Any) -> tuple[UpdateResult, dict | None, dict | None] | None:  # noqa: A002
+        """``update_one(filter, update)`` on the direct path, with the versions before and after (for
+        the write recorder; ``None`` twice when nothing matched); ``None``, having done nothing, off it."""
+        return self._set_by_id(filter, update)
+
+    def _set_by_id(self, filter: Any, update: Any) -> tuple[UpdateResult, dict | None, dict | None] | None:  # noqa: A002
+        """``{_id: x}`` + ``$set`` of plain top-level fields (how Requesting stores a response), as a new
+        version: the result, the version replaced and the new one."""
         key = _id_only(filter)
         fields = _plain_set(update) if key is not _NO_ID else None
         store = self._fast_store() if fields is not None else None
         if store is None:
             return None
-        values = _stored(fields)
-        try:
-            BSON.encode(values, check_keys=_CHECK_KEYS)
-        except Exception:
-            return None  # mongomock raises it between two fields, after the first is set: let it
+        values = checked_stored_form(fields)
+        if values is None:  # not provably valid: let BSON say
+            values = _stored(fields)
+            try:
+                BSON.encode(values, check_keys=_CHECK_KEYS)
+            except Exception:
+                return None  # mongomock raises it between two fields, after the first is set: let it
         old = store._documents.get(key)
         if old is None:
-            return self._update_result(0, 0)
+            return self._update_result(0, 0), None, None
         new = dict(old)
         changed = False
         for name, value in values.items():
@@ -306,7 +289,7 @@ class FastCollection(_mcoll.Collection):
             except DuplicateKeyError:
                 put_document(store, key, old)  # rollback, as mongomock does
                 raise
-        return self._update_result(1, int(changed))
+        return self._update_result(1, int(changed)), old, new
 
     def _update(self, spec, document, *args, **kwargs):
         # Copy-on-write: mongomock edits matched documents in place; it gets fresh copies to edit,

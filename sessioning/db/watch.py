@@ -22,8 +22,16 @@ from pymongo.errors import BulkWriteError
 
 from sessioning.errors import KitError
 
-from .embedded import is_embedded, stored_version  # module level: an import in a hot function costs ~10 µs
+from .embedded import FastCollection, is_embedded, stored_version  # module level: hot paths use them
 from .faults import Faults
+from .readonly import (
+    CLIENT_READS,
+    COLLECTION_READS,
+    DATABASE_READS,
+    READ_COMMANDS,
+    command_name,
+    writing_pipeline,
+)
 
 #: Receives one dict per write: op, collection, _id, before, after.
 WriteSink = Callable[[dict[str, Any]], None]
@@ -32,46 +40,6 @@ _sink: contextvars.ContextVar[WriteSink | None] = contextvars.ContextVar("sessio
 
 class ReadOnlyError(KitError, RuntimeError):
     """A write was attempted through a read-only connection."""
-
-
-# Read-only is deny-by-default: a read-only handle passes through only the methods below (and every
-# non-callable attribute); any other method of the driver's object (create_collection, rename,
-# drop_index, map_reduce, mongomock's legacy insert/save/remove, a future driver's new writer…)
-# is refused. Allow-listing reads, rather than listing writes, is what keeps a new write path shut.
-_COLLECTION_READS = frozenset({
-    "find", "find_one", "find_raw_batches", "count_documents", "estimated_document_count", "count", "distinct",
-    "list_indexes", "index_information", "list_search_indexes", "options", "watch", "aggregate",
-    "aggregate_raw_batches", "next",
-})
-_DATABASE_READS = frozenset({
-    "list_collection_names", "list_collections", "collection_names", "command", "cursor_command", "aggregate",
-    "watch", "dereference", "validate_collection", "next",
-})
-_CLIENT_READS = frozenset({
-    "list_database_names", "list_databases", "database_names", "server_info", "close", "start_session", "watch",
-    "get_database", "get_default_database", "address", "is_primary", "nodes", "topology_description",
-})
-#: Commands a read-only database still runs (compared lowercased).
-_READ_COMMANDS = frozenset(c.lower() for c in (
-    "ping", "hello", "isMaster", "buildInfo", "listCollections", "listIndexes", "dbStats", "collStats", "count",
-    "find", "distinct", "aggregate", "explain", "getMore", "killCursors", "serverStatus", "connectionStatus",
-    "listDatabases", "hostInfo", "getCmdLineOpts", "validate",
-))
-#: Aggregation stages that write.
-_WRITE_STAGES = ("$out", "$merge")
-
-
-def _writing_pipeline(pipeline: Any) -> bool:
-    stages = pipeline if isinstance(pipeline, (list, tuple)) else ()
-    return any(isinstance(st, dict) and any(k in _WRITE_STAGES for k in st) for st in stages)
-
-
-def _command_name(command: Any) -> str:
-    if isinstance(command, str):
-        return command
-    if isinstance(command, dict) and command:
-        return str(next(iter(command)))
-    return str(command)
 
 
 def _bulk_op(request: Any) -> tuple[str, dict | None]:
@@ -172,7 +140,7 @@ class _Wrapper:
 class WatchedDatabase(_Wrapper):
     """A database handle: pymongo's ``Database`` API plus ``faults``, ``readonly`` and ``label``."""
 
-    _reads = _DATABASE_READS
+    _reads = DATABASE_READS
 
     def __init__(self, target: Any, *, readonly: bool = False, label: str | None = None, client: Any = None) -> None:
         self.__dict__["_target"] = target
@@ -212,14 +180,14 @@ class WatchedDatabase(_Wrapper):
 
     def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
         if self.readonly:
-            name = _command_name(command)
+            name = command_name(command)
             pipeline = command.get("pipeline") if isinstance(command, dict) else None
-            if name.lower() not in _READ_COMMANDS or _writing_pipeline(pipeline):
+            if name.lower() not in READ_COMMANDS or writing_pipeline(pipeline):
                 self._refuse_if_readonly(f"command {name!r}", "*")
         return self._target.command(command, *args, **kwargs)
 
     def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
-        if _writing_pipeline(pipeline):
+        if writing_pipeline(pipeline):
             self._refuse_if_readonly("aggregate with $out/$merge", "*")
         return self._target.aggregate(pipeline, *args, **kwargs)
 
@@ -268,11 +236,13 @@ class WatchedDatabase(_Wrapper):
 class WatchedCollection(_Wrapper):
     """pymongo's ``Collection`` API; writes are reported, faults applied, read-only enforced."""
 
-    _reads = _COLLECTION_READS
+    _reads = COLLECTION_READS
 
     def __init__(self, target: Any, db: WatchedDatabase) -> None:
         self.__dict__["_target"] = target
         self.__dict__["_db"] = db
+        # The embedded database's collection, whose direct paths report what they stored.
+        self.__dict__["_direct"] = target if isinstance(target, FastCollection) else None
 
     @property
     def _readonly(self) -> bool:
@@ -287,7 +257,7 @@ class WatchedCollection(_Wrapper):
         return self._target.find_one(*args, **kwargs)
 
     def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
-        if _writing_pipeline(pipeline):
+        if writing_pipeline(pipeline):
             self._db._refuse_if_readonly("aggregate with $out/$merge", self.name)
         return self._target.aggregate(pipeline, *args, **kwargs)
 
@@ -339,6 +309,12 @@ class WatchedCollection(_Wrapper):
 
     def insert_one(self, document: dict, *args: Any, **kwargs: Any) -> Any:
         sink = self._before_write("insert", document)
+        direct = self._direct
+        if sink is not None and direct is not None and not args and not kwargs:
+            done = direct.insert_one_stored(document)  # the embedded direct path hands back what it stored
+            if done is not None:
+                self._emit(sink, "insert", None, done[1])
+                return done[0]
         result = self._target.insert_one(document, *args, **kwargs)
         if sink is not None:
             # As stored (dates truncated to milliseconds, naive UTC), not as passed.
@@ -369,8 +345,9 @@ class WatchedCollection(_Wrapper):
         """``doc`` as stored (dates truncated to milliseconds, naive UTC), else as passed."""
         return (self._find_by_id(doc["_id"]) if "_id" in doc else None) or dict(doc)
 
-    def _update(self, method: str, op: str, filter: dict, *args: Any, many: bool = False, **kwargs: Any) -> Any:  # noqa: A002
-        sink = self._before_write(op)
+    def _update(self, sink: WriteSink | None, method: str, filter: dict, *args: Any, many: bool = False, **kwargs: Any) -> Any:  # noqa: A002
+        """An update (``method``) whose write checks are done (``sink``: :meth:`_before_write`'s answer)."""
+        op = "update"
         if sink is None:
             return getattr(self._target, method)(filter, *args, **kwargs)
         befores = list(self._target.find(filter)) if many else self._find_before(filter, kwargs.get("sort"))
@@ -389,19 +366,26 @@ class WatchedCollection(_Wrapper):
         return result
 
     def update_one(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self._update("update_one", "update", filter, update, *args, **kwargs)
+        sink, direct = self._before_write("update"), self._direct
+        # The embedded direct path hands back the versions before and after: no reads around it.
+        done = direct.update_one_stored(filter, update) if direct is not None and not args and not kwargs else None
+        if done is None:
+            return self._update(sink, "update_one", filter, update, *args, **kwargs)
+        if sink is not None and done[1] is not None:
+            self._emit(sink, "update", done[1], done[2])
+        return done[0]
 
     def update_many(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self._update("update_many", "update", filter, update, *args, many=True, **kwargs)
+        return self._update(self._before_write("update"), "update_many", filter, update, *args, many=True, **kwargs)
 
     def replace_one(self, filter: dict, replacement: dict, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self._update("replace_one", "update", filter, replacement, *args, **kwargs)
+        return self._update(self._before_write("update"), "replace_one", filter, replacement, *args, **kwargs)
 
     def find_one_and_update(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self._update("find_one_and_update", "update", filter, update, *args, **kwargs)
+        return self._update(self._before_write("update"), "find_one_and_update", filter, update, *args, **kwargs)
 
     def find_one_and_replace(self, filter: dict, replacement: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self._update("find_one_and_replace", "update", filter, replacement, *args, **kwargs)
+        return self._update(self._before_write("update"), "find_one_and_replace", filter, replacement, *args, **kwargs)
 
     def _delete(self, method: str, filter: dict, *args: Any, many: bool = False, **kwargs: Any) -> Any:  # noqa: A002
         sink = self._before_write("delete")
@@ -477,7 +461,7 @@ class WatchedCollection(_Wrapper):
 class WatchedClient(_Wrapper):
     """A read-only view of a driver's client: its databases are read-only handles, the rest refused."""
 
-    _reads = _CLIENT_READS
+    _reads = CLIENT_READS
 
     def __init__(self, target: Any, db: WatchedDatabase) -> None:
         self.__dict__["_target"] = target
