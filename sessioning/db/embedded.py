@@ -283,7 +283,7 @@ class FastCollection(_mcoll.Collection):
                 changed = True
             new[name] = value
         put_document(store, key, new)  # the value index follows
-        if changed:
+        if changed and store.indexes:  # no index: nothing to check (what _ensure_uniques would find)
             try:
                 self._ensure_uniques(new)
             except DuplicateKeyError:

@@ -237,7 +237,8 @@ class Faults:
         raise error
 
     def __bool__(self) -> bool:  # a Faults object is always present; truthiness means "armed"
-        return bool(self.active)
+        # Asked before every write: nothing armed (the usual case) is one test, no list built.
+        return bool(self._rules) and any(not f.exhausted for f in self._rules)
 
 
 def describe(error: Any) -> str:

@@ -66,7 +66,8 @@ class ValueIndex:
         """Keys that may hold ``field == value``, in insertion order."""
         if field not in self.fields:
             self.build(field, documents)
-        keys = list(self.fields[field].get(value, ())) + list(self.odd[field])
+        bucket, odd = self.fields[field].get(value, ()), self.odd[field]
+        keys = [*bucket, *odd] if odd else list(bucket)
         if len(keys) > 1:
             keys.sort(key=lambda k: self.seq.get(k, 0))
         return keys
@@ -114,7 +115,14 @@ def put_document(store: Any, key: Any, doc: dict) -> None:
     """``store[key] = doc`` as the patched store does it (writer lock, index kept in step), without
     mongomock's context-manager layers: the direct write paths' one store write."""
     lock = store._rwlock
-    lock._writer_acquire()
+    # RWLock._writer_acquire and its light switch, inlined: the same locks in the same order, four
+    # Python calls fewer per write.
+    switch = lock._write_switch
+    with switch._mutex:
+        switch._counter += 1
+        if switch._counter == 1:
+            lock._no_readers.acquire()
+    lock._no_writers.acquire()
     try:
         index = store.__dict__.get("_kit_index")
         if index is not None:
@@ -125,5 +133,9 @@ def put_document(store: Any, key: Any, doc: dict) -> None:
         if index is not None:
             index.add(key, doc)
     finally:
-        lock._writer_release()
+        lock._no_writers.release()
+        with switch._mutex:
+            switch._counter -= 1
+            if switch._counter == 0:
+                lock._no_readers.release()
 

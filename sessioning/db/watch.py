@@ -243,6 +243,7 @@ class WatchedCollection(_Wrapper):
         self.__dict__["_db"] = db
         # The embedded database's collection, whose direct paths report what they stored.
         self.__dict__["_direct"] = target if isinstance(target, FastCollection) else None
+        self.__dict__["_coll_name"] = target.name  # a collection's name never changes (rename makes a new one)
 
     @property
     def _readonly(self) -> bool:
@@ -277,11 +278,12 @@ class WatchedCollection(_Wrapper):
 
     # -- writes -----------------------------------------------------------------------------
     def _before_write(self, op: str, doc: dict | None = None) -> WriteSink | None:
-        name, db = self.name, self._db
-        db._refuse_if_readonly(op, name)
+        db = self._db
+        if db.readonly:
+            db._refuse_if_readonly(op, self._coll_name)
         faults = db.faults
         if faults:  # armed: only then is the namespace worth building (a write's hot path)
-            faults.check(op, name, doc, namespace=self._target.full_name)
+            faults.check(op, self._coll_name, doc, namespace=self._target.full_name)
         return _sink.get()
 
     def _emit(self, sink: WriteSink | None, op: str, before: Any, after: Any) -> None:
@@ -290,7 +292,7 @@ class WatchedCollection(_Wrapper):
         ref = after if after is not None else before
         sink({
             "op": op,
-            "collection": self.name,
+            "collection": self._coll_name,
             "_id": ref.get("_id") if isinstance(ref, dict) else None,
             "before": before,
             "after": after,
