@@ -191,10 +191,33 @@ class FastCollection(_mcoll.Collection):
                 if store is not None:
                     doc = store._documents.get(key)
                     return _copy(doc) if doc is not None else None
+            elif type(filter) is dict and len(filter) == 1:  # `{field: "text"}` (a user by name)
+                found = self._first_by_text(filter)
+                if found is not _NO_ID:
+                    return _copy(found) if found is not None else None
             docs = self._matching(filter)
             if docs is not None:
                 return _copy(docs[0]) if docs else None
         return super().find_one(filter, *args, **kwargs)
+
+    def _first_by_text(self, filter: dict) -> Any:  # noqa: A002
+        """The first stored document (insertion order) of a one-field filter with a ``str`` value, straight
+        from the value index; ``_NO_ID`` when ``_matching`` must decide (other filters, odd values stored)."""
+        ((field, value),) = filter.items()
+        if type(value) is not str or type(field) is not str or field == "_id" or field[:1] == "$" or "." in field:
+            return _NO_ID
+        store = self._fast_store()
+        if store is None:
+            return _NO_ID
+        documents, index = store._documents, index_of(store)
+        keys = index.candidates(field, value, documents)
+        if index.odd.get(field):  # arrays or sub-documents in this field: mongomock's matcher decides
+            return _NO_ID
+        for key in keys:
+            doc = documents.get(key)  # one read: a key deleted meanwhile by another thread is skipped
+            if doc is not None:
+                return doc
+        return None
 
     # -- writes: mongomock's steps, in its order, with its helpers ---------------------------------
     def insert_one(self, document, bypass_document_validation=False, session=None):

@@ -39,9 +39,10 @@ class ActionFaults(EngineObserver):
             self._faults[id(concept)] = faults
 
     def before_call(self, record: ActionRecord, handle: Any) -> None:
-        faults = self._faults.get(id(record.action.concept))
+        action = record.action
+        faults = self._faults.get(id(action.concept))
         if faults is not None:
-            faults.check("action", record.action.label)
+            faults.check_action(action.label)
 
 
 class AppEngine(Engine):
