@@ -296,7 +296,10 @@ class Evaluation:
         """Record one ``frames.query`` of ``where``: frames in and out, sample rows, unbound outputs.
 
         Kept as facts; the patterns become plain data when :attr:`where` is read."""
-        self._steps().append((fn, input, output, len(before), len(after), rows, unbound, error))
+        steps = self._where
+        if steps is None:
+            steps = self._where = []
+        steps.append((fn, input, output, len(before), len(after), rows, unbound, error))
         self._lazy_where = True
 
     def simple_step(self, kind: str, name: str, before: list, after: list) -> None:

@@ -108,7 +108,9 @@ class Recorder(EngineObserver):
 
     def action_returned(self, record: ActionRecord, handle: tuple, seconds: float) -> None:
         entry, where, capture = handle
-        if capture is not None:
+        if type(capture) is Token:  # the usual capture, closed without a call
+            capture.var.reset(capture)
+        elif capture is not None:
             _close(capture)
         entry._seconds = seconds  # `duration_ms`, rounded, when read
         if where is not None:
@@ -142,7 +144,9 @@ class Recorder(EngineObserver):
 
     def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
         first = self.run.reserve_seqs(len(syncs))
-        self._log(record.flow).add_skipped(SkippedSyncs(first, record, syncs))
+        last = self._last
+        log = last[1] if last[0] == record.flow else self._log(record.flow)
+        log.add_skipped(SkippedSyncs(first, record, syncs))
 
     def where_started(self, trial: Evaluation) -> Evaluation:
         return trial  # Frames reports each step of `where` to the evaluation
