@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab settings shipped with the kit (widget state saved with the notebook).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test test-heavy bench bench-all lint clean
+.PHONY: lab test test-heavy bench bench-profile bench-all lint clean
 
 $(STAMP): pyproject.toml
 	@echo "make: creating $(VENV)/ and installing the kit with its dependencies (first time only, about 2 minutes)"
@@ -45,6 +45,10 @@ test-heavy: $(STAMP)
 # each run a fresh process, so a regression shows without Deno. BENCH_ARGS=--quick for a short run.
 bench: $(STAMP)
 	$(PY) benchmarks/bench_workloads.py $(BENCH_ARGS)
+
+# Where a flow's time goes, by layer (engine, recording, database, concepts, GC), in µs per flow.
+bench-profile: $(STAMP)
+	$(PY) benchmarks/profile_workloads.py $(BENCH_ARGS)
 
 # Every benchmark script in benchmarks/ (engine, memory, readers, tables, workloads).
 bench-all: $(STAMP)
