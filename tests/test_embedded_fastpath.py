@@ -222,3 +222,22 @@ def test_recorded_writes_are_the_same_with_and_without_the_direct_paths(ops):
                 apply(coll, op)
         recorded.append(typed(writes))
     assert recorded[0] == recorded[1]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(unique=st.booleans(), ops=st.lists(operations, min_size=1, max_size=20))
+def test_watched_operations_agree_with_and_without_the_direct_paths(unique, ops):
+    """Through the write-recording wrapper (whose insert_one/update_one take the stored versions from
+    the direct paths): the same results, errors (E11000 texts included), writes recorded and contents."""
+    seen = []
+    for fast_paths in (True, False):
+        db = WatchedDatabase(mongomock.MongoClient().db)
+        coll = db["c"]
+        coll.unwrapped.fast_paths = fast_paths
+        if unique:
+            coll.create_index("u", unique=True)
+        writes: list = []
+        with recording_writes(writes.append):
+            outcomes = [apply(coll, op) for op in ops]
+        seen.append((outcomes, typed(writes), contents(coll.unwrapped)))
+    assert seen[0] == seen[1]

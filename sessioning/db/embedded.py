@@ -18,6 +18,10 @@ The operations concepts make (``insert_one`` with an ``_id``, ``find_one`` / ``u
 steps in the same order with the same helpers; anything else goes to mongomock, whose matcher
 stays the authority. ``tests/test_embedded_fastpath.py`` runs random operation sequences against
 the fast path and stock mongomock and requires the same results, errors and E11000 texts.
+A document a direct path stores is checked by a type walk that also builds the stored copy
+(``documents.py``: ``BSON.encode`` only when the walk cannot prove it valid), and the write
+recorder gets the stored versions from the direct paths (``insert_one_stored``, ``update_one_stored``)
+instead of reading them back.
 
 Stored versions are never changed in place: every write stores a new document (updates that
 mongomock does in place get a fresh copy first: copy-on-write). So a stored document serves as
