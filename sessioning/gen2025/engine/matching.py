@@ -49,17 +49,13 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
     i = 0
     for pattern, action_var in zip(when, sync.action_vars):
         next_frames, best = _extend(name, action_var, pattern, frames, flow_records, explain)
-        if explain:
-            if next_frames:
-                reports.append(_report(i, pattern, len(next_frames)))
-            else:
-                reports.append(Report(i, pattern, 0, best[1] if best else ("no_record", pattern.label, True)))
         if not next_frames:
-            # The product is empty: the remaining patterns are not reached.
             if explain:
-                for j in range(i + 1, len(when)):
-                    reports.append(_report(j, when[j], 0))
+                reports.append(Report(i, pattern, 0, best[1] if best else ("no_record", pattern.label, True)))
+                reports += _unreached(sync)[i]  # the product is empty: the remaining patterns are not reached
             return next_frames
+        if explain:
+            reports.append(_report(i, pattern, len(next_frames)))
         frames = next_frames
         i += 1
     return frames
@@ -78,6 +74,16 @@ def _first_frames(flow: str) -> list[dict]:
     frames = [{FLOW: flow}]
     _first[0] = (flow, frames)
     return frames
+
+
+def _unreached(sync: Sync) -> list[tuple[Report, ...]]:
+    """Per pattern, the reports of the patterns after it (not reached), made once per sync."""
+    cached = sync.__dict__.get("_unreached")
+    when = sync.when
+    if cached is None or cached[0] is not when or len(cached[1]) != len(when):
+        reports = [Report(j, p, 0, None) for j, p in enumerate(when)]
+        cached = sync.__dict__["_unreached"] = (when, [tuple(reports[i + 1:]) for i in range(len(when))])
+    return cached[1]
 
 
 def _report(index: int, pattern: ActionPattern, frames: int) -> Report:

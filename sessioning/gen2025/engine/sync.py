@@ -239,6 +239,14 @@ class Engine:
             result = sync.where(frames)
         finally:
             current_where.reset(token)
+        frames = result if type(result) is Frames else self._as_frames(sync, result)
+        self._on_trial.where_returned(trial, frames)
+        if self.logging == _VERBOSE and len(frames):
+            console.log(trace.after_where_line(frames))
+        return frames
+
+    def _as_frames(self, sync: Sync, result: Any) -> Frames:
+        """What ``where`` returned, as ``Frames``; what cannot be frames throws as the engine would."""
         if result is None:
             raise NotIterable(
                 "TypeError: Cannot read properties of undefined (reading 'length')"
@@ -247,11 +255,7 @@ class Engine:
             )
         if not isinstance(result, Iterable) or isinstance(result, (dict, str)):
             raise NotIterable("TypeError: frames is not iterable", sync=sync.name, value=result)
-        frames = result if isinstance(result, Frames) else Frames(result)
-        self._on_trial.where_returned(trial, frames)
-        if self.logging == _VERBOSE and len(frames):
-            console.log(trace.after_where_line(frames))
-        return frames
+        return result if isinstance(result, Frames) else Frames(result)
 
     def resolve_then(self, sync: Sync, frames: Frames, trial: Any, steps: Any = None) -> list[Call]:
         """Every ``then`` call of every frame, resolved before any runs (one missing binding aborts
@@ -263,7 +267,9 @@ class Engine:
             records = self._when_records(sync, frame)
             resolved = []
             for index, pattern in enumerate(then):
-                given = self._then_input(sync, index, frame, steps)
+                given = _bound_input(pattern, frame) if type(frame) is dict else None
+                if given is None:  # an unbound variable (raises, with the explanation), or an odd frame
+                    given = self._then_input(sync, index, frame, steps)
                 resolved.append((pattern.action, given, frame.get(FLOW), random_v4()))
             mark = resolved[0][3] if resolved else ""
             for rec in records:
@@ -303,6 +309,21 @@ class Engine:
             else:
                 given[key] = value
         return given
+
+
+_UNBOUND = object()
+
+
+def _bound_input(pattern: Any, frame: dict) -> dict[str, Any] | None:
+    """A ``then`` pattern's input with ``frame``'s values for its variables; ``None`` if one is unbound."""
+    given = {}
+    for key, value in pattern.input.items():
+        if type(value) is Var or isinstance(value, Var):
+            value = frame.get(value, _UNBOUND)
+            if value is _UNBOUND:
+                return None
+        given[key] = value
+    return given
 
 
 __all__ = ["Engine", "Logging"]
