@@ -46,16 +46,19 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
     frames = _first_frames(record.flow)
     name = sync.name
     explain = reports is not None
+    if explain:
+        ones, tails = _shared_reports(sync)
     i = 0
     for pattern, action_var in zip(when, sync.action_vars):
         next_frames, best = _extend(name, action_var, pattern, frames, flow_records, explain)
         if not next_frames:
             if explain:
                 reports.append(Report(i, pattern, 0, best[1] if best else ("no_record", pattern.label, True)))
-                reports += _unreached(sync)[i]  # the product is empty: the remaining patterns are not reached
+                reports += tails[i]  # the product is empty: the remaining patterns are not reached
             return next_frames
         if explain:
-            reports.append(_report(i, pattern, len(next_frames)))
+            n = len(next_frames)
+            reports.append(ones[i] if n == 1 else Report(i, pattern, n, None))
         frames = next_frames
         i += 1
     return frames
@@ -76,29 +79,17 @@ def _first_frames(flow: str) -> list[dict]:
     return frames
 
 
-def _unreached(sync: Sync) -> list[tuple[Report, ...]]:
-    """Per pattern, the reports of the patterns after it (not reached), made once per sync."""
-    cached = sync.__dict__.get("_unreached")
+def _shared_reports(sync: Sync) -> tuple[list[Report], list[tuple[Report, ...]]]:
+    """Reports without a miss, made once per sync and shared (reports are only read): per pattern,
+    the one that left one frame, and those of the patterns after it (not reached)."""
+    cached = sync.__dict__.get("_shared_reports")
     when = sync.when
     if cached is None or cached[0] is not when or len(cached[1]) != len(when):
-        reports = [Report(j, p, 0, None) for j, p in enumerate(when)]
-        cached = sync.__dict__["_unreached"] = (when, [tuple(reports[i + 1:]) for i in range(len(when))])
-    return cached[1]
-
-
-def _report(index: int, pattern: ActionPattern, frames: int) -> Report:
-    """The report of a pattern that left ``frames`` frames without a miss to tell (or was not
-    reached): one per pattern, position and count, shared, since reports are only read."""
-    cache = pattern.__dict__.get("_reports")
-    if cache is None:
-        cache = pattern.__dict__["_reports"] = {}
-    key = (index, frames)
-    report = cache.get(key)
-    if report is None:
-        report = Report(index, pattern, frames, None)
-        if len(cache) < 64:
-            cache[key] = report
-    return report
+        ones = [Report(j, p, 1, None) for j, p in enumerate(when)]
+        unreached = [Report(j, p, 0, None) for j, p in enumerate(when)]
+        tails = [tuple(unreached[i + 1:]) for i in range(len(when))]
+        cached = sync.__dict__["_shared_reports"] = (when, ones, tails)
+    return cached[1], cached[2]
 
 
 def _extend(name: str, action_var: Var, pattern: ActionPattern, frames: list[dict], flow_records: Sequence[ActionRecord],
