@@ -34,7 +34,7 @@ from .explain import explain_missing_binding
 from .frames import Frames, current_where, frames_from
 from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
-from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine
+from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine, overrides
 from .recorder import Recorder
 from .skipping import SyncIndex
 from .trace import Logging
@@ -45,6 +45,9 @@ from .vars import FLOW, Var
 _TRACE = Logging.TRACE
 _VERBOSE = Logging.VERBOSE
 _where_get = current_where.get
+# What observers are told a ``when`` that matched nothing gave, when no ``where`` will see it: one
+# shared empty ``Frames`` (observers only read it; the recorder keeps one per sync tried).
+_NO_FRAMES = Frames()
 
 #: One resolved ``then`` call: the action, its input, the flow it joins and its new action id.
 Call = tuple[InstrumentedAction, dict[str, Any], str, str]
@@ -104,6 +107,10 @@ class Engine:
         # One observer per scope: what listens to actions, what listens to syncs tried.
         self._on_action = combine(self._observers, ACTION_HOOKS)
         self._on_trial = combine(self._observers, TRIAL_HOOKS)
+        # Which hooks do something: the others are not called at all (recording off, most are no-ops).
+        self._hear_started = overrides(self._on_action, ("action_started",))
+        self._hear_returned = overrides(self._on_action, ("action_returned",))
+        self._hear_trials = overrides(self._on_trial, TRIAL_HOOKS)
 
     @property
     def recording(self) -> bool:
@@ -158,7 +165,7 @@ class Engine:
         record = ActionRecord(action_id or random_v4(), action, given, flow)
         self.actions.invoke(record)
         observer = self._on_action
-        handle = observer.action_started(record, cause)
+        handle = observer.action_started(record, cause) if self._hear_started else None
         try:
             observer.before_call(record, handle)
             started = perf_counter()
@@ -171,7 +178,8 @@ class Engine:
                 finally:
                     current_where.reset(token)
             record.output = output
-            observer.action_returned(record, handle, perf_counter() - started)
+            if self._hear_returned:
+                observer.action_returned(record, handle, perf_counter() - started)
             if self.logging == _TRACE:
                 console.log(trace.trace_line(action.label, given, output))
             self.synchronize(record, cause.depth + 1)
@@ -189,15 +197,18 @@ class Engine:
         if self.logging == _VERBOSE:
             console.log(trace.verbose_record(record))
         observer = self._on_trial
+        heard = self._hear_trials
         for sync in self.skipping.plan(record):
             if type(sync) is tuple:  # syncs that cannot match this record: reported, not tried
-                observer.syncs_skipped(record, sync)
+                if heard:
+                    observer.syncs_skipped(record, sync)
                 continue
-            trial = observer.sync_tried(record, sync)
+            trial = observer.sync_tried(record, sync) if heard else None
             try:
                 self.fire(sync, record, depth, trial)
             except BaseException as e:
-                observer.sync_failed(trial, e)
+                if heard:
+                    observer.sync_failed(trial, e)
                 if isinstance(e, EngineError):
                     e.add_context(sync=sync.name, flow=record.flow)
                 raise
@@ -205,25 +216,32 @@ class Engine:
     def fire(self, sync: Sync, record: ActionRecord, depth: int, trial: Any) -> None:
         """Match ``when``, run ``where``, then run every resolved ``then`` call in order."""
         observer = self._on_trial
-        reports: list[dict[str, Any]] | None = [] if observer.wants_reports else None
+        heard = self._hear_trials
+        reports: list[dict[str, Any]] | None = [] if heard and observer.wants_reports else None
         try:
-            frames = frames_from(match_when(sync, record, self.actions.flows.get(record.flow, ()), reports))
+            matched = match_when(sync, record, self.actions.flows.get(record.flow, ()), reports)
         except BaseException:
-            observer.when_matched(trial, None, reports)  # the patterns before the one that threw
+            if heard:
+                observer.when_matched(trial, None, reports)  # the patterns before the one that threw
             raise
-        observer.when_matched(trial, frames, reports)
-        if not frames and (self.version == 2 or sync.where is None):
+        if not matched and (self.version == 2 or sync.where is None):
+            if heard:
+                observer.when_matched(trial, _NO_FRAMES, reports)
             return
+        frames = frames_from(matched)
+        if heard:
+            observer.when_matched(trial, frames, reports)
         if self.logging == _VERBOSE and frames:
             console.log(trace.matched_line(sync.name, frames))
         steps = None  # what `where` reported its steps to (the explanation of a missing binding reads them)
         if sync.where is not None:
-            steps = observer.where_started(trial)
+            steps = observer.where_started(trial) if heard else None
             frames = self.run_where(sync, frames, trial, steps)
         if not frames:
             return
         calls = self.resolve_then(sync, frames, trial, steps)
-        observer.sync_fired(trial, len(frames))
+        if heard:
+            observer.sync_fired(trial, len(frames))
         cause = Cause(sync.name, record.id, depth)
         invoke = self.invoke
         for action, given, flow, action_id in calls:
@@ -240,7 +258,8 @@ class Engine:
         finally:
             current_where.reset(token)
         frames = result if type(result) is Frames else self._as_frames(sync, result)
-        self._on_trial.where_returned(trial, frames)
+        if self._hear_trials:
+            self._on_trial.where_returned(trial, frames)
         if self.logging == _VERBOSE and len(frames):
             console.log(trace.after_where_line(frames))
         return frames
@@ -262,7 +281,7 @@ class Engine:
         them all); the ``when`` records of each frame are marked synced with this sync."""
         calls: list[Call] = []
         name, then = sync.name, sync.then
-        then_resolved = self._on_trial.then_resolved
+        then_resolved = self._on_trial.then_resolved if self._hear_trials else None
         for frame in frames:
             records = self._when_records(sync, frame)
             resolved = []
@@ -274,7 +293,8 @@ class Engine:
             mark = resolved[0][3] if resolved else ""
             for rec in records:
                 rec.synced[name] = mark
-            then_resolved(trial, resolved)
+            if then_resolved is not None:
+                then_resolved(trial, resolved)
             calls += resolved
         return calls
 
