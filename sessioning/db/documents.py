@@ -117,6 +117,8 @@ def _walk_other(value: Any, t: type) -> Any:
     """The stored form of a list or datetime that BSON certainly encodes, else ``None``."""
     if t is list:
         out = []
+        # _walk_dict's checks per value, written out again for items: every inserted document and
+        # $set passes here, and a shared per-value helper call costs more than the check itself.
         for item in value:
             kind = type(item)
             if kind is str:

@@ -203,6 +203,8 @@ def match_facts(pattern: ActionPattern, record: ActionRecord, frame: dict) -> tu
         output = record.output
         if output is RUNNING or not isinstance(output, dict):
             return None, progress, ("output_absent", pattern.label, next(iter(wanted)), output)
+        # The input loop's steps again, written out rather than shared: this runs for every key of
+        # every pattern of every sync tried, and a helper call per key is a measurable part of a flow.
         for key, want in wanted.items():
             have = output.get(key, _ABSENT)
             if have is _ABSENT:
