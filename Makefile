@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab settings shipped with the kit (widget state saved with the notebook).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test test-heavy bench bench-profile bench-all lint clean
+.PHONY: lab test test-heavy bench bench-profile bench-instructions bench-all lint clean
 
 $(STAMP): pyproject.toml
 	@echo "make: creating $(VENV)/ and installing the kit with its dependencies (first time only, about 2 minutes)"
@@ -49,6 +49,10 @@ bench: $(STAMP)
 # Where a flow's time goes, by layer (engine, recording, database, concepts, GC), in µs per flow.
 bench-profile: $(STAMP)
 	$(PY) benchmarks/profile_workloads.py $(BENCH_ARGS)
+
+# Instructions per flow under valgrind: the speed figure that machine load does not move.
+bench-instructions: $(STAMP)
+	$(PY) benchmarks/instructions_per_flow.py $(BENCH_ARGS)
 
 # Every benchmark script in benchmarks/ (engine, memory, readers, tables, workloads).
 bench-all: $(STAMP)
