@@ -33,8 +33,7 @@ def _fmt(parts: tuple[Any, ...]) -> str:
 
 def log(*parts: Any) -> None:
     """Like ``console.log``: to stdout."""
-    q = _local.__dict__.get("quiet")  # _is_quiet(), inlined: every request and session prints
-    if _global["quiet"] if q is None else q:
+    if _is_quiet():
         return
     out = sys.stdout
     if out is None:  # no stdout (pythonw): print() would write nothing either

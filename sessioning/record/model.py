@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,11 +173,8 @@ class Evaluation:
             self._when = []
         elif self._lazy_when:
             # Recording keeps the facts; the sentences are written here, once, when first read.
-            # In place, over what is there now: a report added meanwhile (another thread) is kept.
             self._lazy_when = False
-            items = self._when
-            n = len(items)
-            items[:n] = [item if type(item) is dict else item.to_dict() for item in items[:n]]
+            _written_out(self._when, lambda item: item if type(item) is dict else item.to_dict())
         return self._when
 
     @when.setter
@@ -189,10 +187,8 @@ class Evaluation:
         """The steps of ``where``, one dict each (``query`` steps with their patterns as plain data);
         ``None`` when ``where`` did not run."""
         if self._lazy_where:
-            self._lazy_where = False  # in place, as for ``when``
-            items = self._where
-            n = len(items)
-            items[:n] = [item if type(item) is dict else _query_step(*item) for item in items[:n]]
+            self._lazy_where = False
+            _written_out(self._where, lambda item: item if type(item) is dict else _query_step(*item))
         return self._where
 
     @where.setter
@@ -207,9 +203,7 @@ class Evaluation:
             self._then = []
         elif self._lazy_then:
             self._lazy_then = False
-            items = self._then
-            n = len(items)
-            items[:n] = [_then_dict(item) for item in items[:n]]
+            _written_out(self._then, _then_dict)
         return self._then
 
     @then.setter
@@ -335,6 +329,13 @@ def _query_step(fn: str, input: dict, output: dict, n_in: int, n_out: int,  # no
     if error is not None:
         step["error"] = error  # this query threw (Binding: … not found, not iterable)
     return step
+
+
+def _written_out(items: list, convert: Callable[[Any], Any]) -> None:
+    """Replace each recorded fact in ``items`` by its plain form, in place and over what is there
+    now: an item appended meanwhile (by another thread) is kept as it is."""
+    n = len(items)
+    items[:n] = [convert(item) for item in items[:n]]
 
 
 def _then_dict(item: Any) -> dict[str, Any]:

@@ -62,11 +62,7 @@ def _accepts(fn: Any) -> tuple[list[str], frozenset, bool, bool]:
 
 def adapt(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
     """Call with JavaScript destructuring semantics: extra keys ignored, missing ones ``None``."""
-    return _adapted(_accepts(fn), given)
-
-
-def _adapted(spec: tuple[list[str], frozenset, bool, bool], given: dict[str, Any]) -> dict[str, Any]:
-    names, required, var_kw, all_required = spec
+    names, required, var_kw, all_required = _accepts(fn)
     if var_kw:
         out = dict(given)
         for name in required:
@@ -79,8 +75,6 @@ def _adapted(spec: tuple[list[str], frozenset, bool, bool], given: dict[str, Any
 
 class InstrumentedAction:
     """An action of an instrumented concept. Call it with keywords (or one dict) like the TS wrapper."""
-
-    _spec: tuple | None = None  # (method, its parameters as _accepts reads them)
 
     def __init__(self, invoke: Invoke, concept: Any, name: str, method: Any) -> None:
         self.invoke = invoke
@@ -101,11 +95,7 @@ class InstrumentedAction:
 
     def call_method(self, given: dict[str, Any]) -> Any:
         """Run the concept's own method with ``given`` (no recording, no syncs), as :func:`adapt` passes it."""
-        method = self.action
-        spec = self._spec
-        if spec is None or spec[0] is not method:  # the method's parameters, read once per method
-            spec = self._spec = (method, _accepts(method))
-        return method(**_adapted(spec[1], given))
+        return self.action(**adapt(self.action, given))
 
     def __repr__(self) -> str:
         return f"<instrumented {self.label}>"

@@ -69,14 +69,11 @@ class SyncIndex:
         if not keys:
             return every  # shared: the engine only iterates it
         given = record.input
-        if type(given) is dict and len(keys) == 1:  # the usual case: one tested key (``path``)
-            value = given.get(keys[0], _ABSENT)
-            if value is not _ABSENT and type(value) is not str:
-                return every
-            values: tuple = (value,)
-        else:
-            values = tuple(given.get(k, _ABSENT) if isinstance(given, dict) else None for k in keys)
-            if any(v is not _ABSENT and type(v) is not str for v in values):
+        if not isinstance(given, dict):
+            return every
+        values = tuple([given.get(k, _ABSENT) for k in keys])
+        for v in values:
+            if v is not _ABSENT and type(v) is not str:  # only text values pick a plan
                 return every
         if not self._alone(record):
             return every

@@ -158,7 +158,7 @@ class Engine:
         """Run ``action`` with ``given`` and its whole cascade of syncs; its output.
 
         Without ``flow`` this is an outside call: a new flow, forgotten once the call returns."""
-        if flow is not None and type(flow) is not str and not isinstance(flow, str):
+        if flow is not None and not isinstance(flow, str):
             raise EngineError("Flow token not string.")
         if not flow:
             flow = random_v4()
@@ -284,12 +284,8 @@ class Engine:
         then_resolved = self._on_trial.then_resolved if self._hear_trials else None
         for frame in frames:
             records = self._when_records(sync, frame)
-            resolved = []
-            for index, pattern in enumerate(then):
-                given = _bound_input(pattern, frame) if type(frame) is dict else None
-                if given is None:  # an unbound variable (raises, with the explanation), or an odd frame
-                    given = self._then_input(sync, index, frame, steps)
-                resolved.append((pattern.action, given, frame.get(FLOW), random_v4()))
+            resolved = [(pattern.action, self._then_input(sync, index, frame, steps), frame.get(FLOW), random_v4())
+                        for index, pattern in enumerate(then)]
             mark = resolved[0][3] if resolved else ""
             for rec in records:
                 rec.synced[name] = mark
@@ -303,47 +299,30 @@ class Engine:
         ids = self.actions.ids
         records = []
         for var in sync.action_vars:
-            action_id = frame.get(var) if type(frame) is dict else None
-            rec = ids.get(action_id) if type(action_id) is str else None
-            records.append(rec if rec is not None else self._when_record(sync, frame, var))
+            action_id = frame.get(var) if isinstance(frame, dict) else None
+            if not isinstance(action_id, str):
+                raise MissingActionId(sync=sync.name)
+            rec = ids.get(action_id)
+            if rec is None:
+                raise ActionMissing(f"Action {rec} missing or missing synced Map.", sync=sync.name)
+            records.append(rec)
         return records
-
-    def _when_record(self, sync: Sync, frame: Any, var: Var) -> ActionRecord:
-        action_id = frame.get(var) if isinstance(frame, dict) else None
-        if not isinstance(action_id, str):
-            raise MissingActionId(sync=sync.name)
-        rec = self.actions.by_id(action_id)
-        if rec is None:
-            raise ActionMissing(f"Action {rec} missing or missing synced Map.", sync=sync.name)
-        return rec
 
     def _then_input(self, sync: Sync, index: int, frame: dict, steps: Any) -> dict[str, Any]:
         pattern = sync.then[index]
         given = {}
         for key, value in pattern.input.items():
-            if type(value) is Var or isinstance(value, Var):
-                if value not in frame:
+            if isinstance(value, Var):
+                bound = frame.get(value, _UNBOUND)  # one look-up, not `in` then `[]`
+                if bound is _UNBOUND:
                     info = explain_missing_binding(sync, index, pattern, key, value, frame, steps)
                     raise MissingBinding(value, frame, sync=sync.name, entry=index, action=pattern.label, key=key, **info)
-                given[key] = frame[value]
-            else:
-                given[key] = value
+                value = bound
+            given[key] = value
         return given
 
 
 _UNBOUND = object()
-
-
-def _bound_input(pattern: Any, frame: dict) -> dict[str, Any] | None:
-    """A ``then`` pattern's input with ``frame``'s values for its variables; ``None`` if one is unbound."""
-    given = {}
-    for key, value in pattern.input.items():
-        if type(value) is Var or isinstance(value, Var):
-            value = frame.get(value, _UNBOUND)
-            if value is _UNBOUND:
-                return None
-        given[key] = value
-    return given
 
 
 __all__ = ["Engine", "Logging"]
