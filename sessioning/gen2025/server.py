@@ -123,13 +123,20 @@ class RequestingServer:
 
     def _record(self, response: Response) -> None:
         """Keep the answer with its flow in the engine's run."""
-        if not self.engine.recording or not response.flow:
+        engine = self.engine
+        if not response.flow or not engine.recording:
             return
-        log = self.engine.run.flow(response.flow)
+        log = engine.run.flow(response.flow)
         log.request, log.path = response.request, response.path
-        log.response = {"status": response.status, "body": plain(response.body), "message": response.message,
-                        "error_type": type(response.error).__name__ if response.error else None,
-                        **({"facts": error_facts(response.error)} if response.error is not None else {})}
+        error, body = response.error, response.body
+        if error is None and type(body) is dict:
+            # The usual answer: kept as a copy (the caller may change its own body), written out
+            # as plain data when someone reads it.
+            log.answered(response.status, dict(body), response.message)
+        else:
+            log.response = {"status": response.status, "body": plain(body), "message": response.message,
+                            "error_type": type(error).__name__ if error else None,
+                            **({"facts": error_facts(error)} if error is not None else {})}
         # A 504 is a timeout (no sync responded) only when the request itself timed out; an action's
         # error whose text says "timed out" got the same 504 from the handler, but it is an error.
         timeout = response.status == 504 and (response.error is None or isinstance(response.error, RequestTimeout))

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from time import time as _time
 from typing import Any
 
 from sessioning.diagrams import Diagram, flow_diagram
@@ -48,6 +49,10 @@ class ActionEntry:
     extra: dict[str, Any] | None = None  # keys of a loaded export that this version does not know
     #: The action's time in seconds as measured; ``duration_ms`` (rounded) is worked out when read.
     _seconds: float | None = field(default=None, init=False, repr=False)
+    #: Syncs skipped for this action, kept here rather than in an object of their own (see
+    #: ``FlowLog.add_skipped``): the engine's group, and the sequence number of its first sync.
+    _skipped: Any = field(default=None, init=False, repr=False)
+    _skip_first: int | None = field(default=None, init=False, repr=False)
 
     def __getattr__(self, name: str) -> Any:
         # Only for a slot not set yet: the recorder sets what it knows when an action starts, without
@@ -220,6 +225,15 @@ class Evaluation:
             self._then.extend(calls)
         self._lazy_then = True
 
+    def keep_then(self, calls: list[Any]) -> None:
+        """:meth:`add_then` for the engine's hot path: the first frame's list of calls is kept as it
+        is, not copied (the engine made it for this frame alone and only reads it afterwards)."""
+        if self._then is None:
+            self._then = calls
+        else:
+            self._then.extend(calls)
+        self._lazy_then = True
+
     def add_reports(self, reports: list[Any]) -> None:
         """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""
         if self._when is None:
@@ -351,21 +365,20 @@ def _then_dict(item: Any) -> dict[str, Any]:
 class FlowLog:
     """One flow: every action that ran in it, in order, and every sync tried on the way."""
 
-    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "_started", "response", "outcome",
-                 "add_evaluation")
+    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "_started", "_response", "outcome")
 
     def __init__(self, flow: str) -> None:
         self.flow = flow
         self.actions: list[ActionEntry] = []
-        self._evaluations: list[Any] = []  # evaluations, and groups of syncs skipped (expanded when read)
-        #: ``add_evaluation(ev)``: keep one sync tried (the recorder's hot path: the list's own
-        #: ``append``, no expansion check, no Python call).
-        self.add_evaluation = self._evaluations.append
+        # Evaluations, and syncs skipped as a group (expanded when read). Every object a retained
+        # flow keeps is traversed by the garbage collector, so nothing here is kept for speed alone
+        # (the recorder appends to this list itself).
+        self._evaluations: list[Any] = []
         self._lazy = False
         self.request: str | None = None  # set by the HTTP front, for flows it started
         self._path: str | None = None
-        self._started: Any = dt.datetime.now(_UTC)  # the ISO text is written when first read
-        self.response: dict[str, Any] | None = None  # status/body/error, for engine.request flows
+        self._started: Any = _time()  # the clock's reading; the ISO text is written when first read
+        self._response: Any = None  # status/body/error, for engine.request flows (see `response`)
         self.outcome: str | None = None
 
     @property
@@ -382,6 +395,8 @@ class FlowLog:
             for item in items[:n]:
                 if type(item) is Evaluation:
                     expanded.append(item)
+                elif type(item) is ActionEntry:  # the entry of the record the syncs were skipped for
+                    expanded.extend(item._skipped.expand(item._skip_first, item))
                 else:
                     expanded.extend(item.expand())
             items[:n] = expanded
@@ -390,11 +405,14 @@ class FlowLog:
     @evaluations.setter
     def evaluations(self, evaluations: list[Evaluation]) -> None:
         self._evaluations = evaluations
-        self.add_evaluation = evaluations.append
         self._lazy = False
 
     def add_skipped(self, group: Any) -> None:
-        """Keep a group of syncs skipped at once (an object whose ``expand()`` gives their evaluations)."""
+        """Keep a group of syncs skipped at once: an object whose ``expand()`` gives their
+        evaluations, or the :class:`ActionEntry` they were skipped for, which holds the group in
+        ``_skipped`` (whose ``expand(first_seq, entry)`` gives them) and its first sequence number
+        in ``_skip_first``. The entry and the group (the engine's, shared by every flow) are kept
+        anyway, so the usual group costs the record no object of its own."""
         self._evaluations.append(group)
         self._lazy = True
 
@@ -402,13 +420,34 @@ class FlowLog:
     def started(self) -> str | None:
         """When the flow started, as ISO 8601 text (UTC)."""
         started = self._started
-        if type(started) is dt.datetime:
+        if type(started) is float:
+            started = self._started = dt.datetime.fromtimestamp(started, _UTC).isoformat()
+        elif type(started) is dt.datetime:
             started = self._started = started.isoformat()
         return started
 
     @started.setter
     def started(self, value: str | None) -> None:
         self._started = value
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        """What the HTTP front answered: ``{status, body, message, error_type}`` (``facts`` too for an
+        error); ``None`` for a flow it did not start."""
+        response = self._response
+        if type(response) is tuple:  # an answer kept as it was given: its plain form is written now
+            status, body, message = response
+            response = self._response = {"status": status, "body": plain(body), "message": message, "error_type": None}
+        return response
+
+    @response.setter
+    def response(self, value: dict[str, Any] | None) -> None:
+        self._response = value
+
+    def answered(self, status: int, body: Any, message: str | None) -> None:
+        """Keep an answer that is no error, as it is (the HTTP front's hot path): ``body`` is a copy
+        the front made for the record; :attr:`response` writes its plain form when first read."""
+        self._response = (status, body, message)
 
     @property
     def root(self) -> ActionEntry | None:

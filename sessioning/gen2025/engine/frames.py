@@ -94,22 +94,21 @@ class Frames(list):
         if not isinstance(input, dict) or not isinstance(output, dict):
             raise TypeError("frames.query(fn, input, output): input and output must be dicts")
         result = _new_list(Frames)
-        rows_seen: list[Any] = []
+        rec = current_where.get()
+        rows_seen: list[Any] | None = [] if rec is not None else None  # sample rows: for the record only
         unbound: dict[str, int] = {}
         try:
             self._query_into(fn, input, output, result, rows_seen, unbound)
         except (BindingNotFound, NotIterable) as e:
-            rec = current_where.get()
             if rec is not None:
                 rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound, error=e.original)
             raise
-        rec = current_where.get()
         if rec is not None:
             rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound)
         return result
 
     def _query_into(self, fn: Callable[..., Any], input: dict[str, Any], output: dict[str, Var],  # noqa: A002
-                    result: Frames, rows_seen: list, unbound: dict[str, int]) -> None:
+                    result: Frames, rows_seen: list | None, unbound: dict[str, int]) -> None:
         for frame in self:
             bound_input = {}
             for key, value in input.items():
@@ -125,7 +124,7 @@ class Frames(list):
                 raise NotIterable("functionOutputArray is not iterable", fn=_fn_name(fn), value=rows)
             for row in rows:
                 is_dict = isinstance(row, dict)
-                if len(rows_seen) < 5:
+                if rows_seen is not None and len(rows_seen) < 5:
                     rows_seen.append(dict(row) if is_dict else row)
                 new = dict(frame)
                 for out_key, var in output.items():

@@ -22,9 +22,8 @@ from .actions import ActionRecord
 from .define import Sync
 from .errors import error_facts
 from .frames import current_where
-from .matching import Report, match_facts
 from .observer import Cause, EngineObserver
-from .vars import FLOW
+from .skipping import SkippedGroup, expand_skipped
 
 _new_entry = object.__new__
 
@@ -50,7 +49,7 @@ class Recorder(EngineObserver):
         # The methods below say the same and keep `overrides` (which reads the class) true.
         self.when_matched = Evaluation.when_done
         self.where_returned = Evaluation.where_done
-        self.then_resolved = Evaluation.add_then
+        self.then_resolved = Evaluation.keep_then
         self.sync_fired = Evaluation.fired.__set__  # the slot's own setter: (trial, n_frames), in C
 
     @property
@@ -95,6 +94,7 @@ class Recorder(EngineObserver):
         entry.depth = cause.depth
         entry.started = time.time()
         entry.writes = []
+        entry._skipped = None  # read when syncs are skipped for it (an unset slot costs a __getattr__)
         log.actions.append(entry)
         # The write capture opens here rather than in `before_call`: nothing runs in between, and
         # with no `before_call` of its own the recorder is not called there at all.
@@ -135,8 +135,15 @@ class Recorder(EngineObserver):
         flow = record.flow
         last = self._last
         log = last[1] if last[0] == flow else self._log(flow)
-        ev = Evaluation(self.run.next_seq(), flow, record.id, record.action.label, sync.name)
-        log.add_evaluation(ev)
+        # Built without ``__init__`` (one Python call less per sync tried), as ``Evaluation.__init__`` would.
+        ev = _new_entry(Evaluation)
+        ev.seq = self.run.next_seq()
+        ev.flow = flow
+        ev.trigger = record.id
+        ev.trigger_action = record.action.label
+        ev.sync = sync.name
+        ev._when = ev._where = ev._then = None
+        log._evaluations.append(ev)
         return ev
 
     def when_matched(self, trial: Evaluation, frames: list | None, reports: list[Any] | None) -> None:
@@ -146,7 +153,14 @@ class Recorder(EngineObserver):
         first = self.run.reserve_seqs(len(syncs))
         last = self._last
         log = last[1] if last[0] == record.flow else self._log(record.flow)
-        log.add_skipped(SkippedSyncs(first, record, syncs))
+        entry = _entry_of(log, record)
+        if entry is not None and entry._skipped is None and type(syncs) is SkippedGroup:
+            # The usual case, the record's first group: kept in its entry (no object of its own).
+            entry._skip_first = first
+            entry._skipped = syncs
+            log.add_skipped(entry)
+        else:
+            log.add_skipped(SkippedSyncs(first, record if entry is None else entry, syncs))
 
     def where_started(self, trial: Evaluation) -> Evaluation:
         return trial  # Frames reports each step of `where` to the evaluation
@@ -155,7 +169,7 @@ class Recorder(EngineObserver):
         trial.where_done(frames)
 
     def then_resolved(self, trial: Evaluation, calls: list[tuple]) -> None:
-        trial.add_then(calls)  # the engine's (action, input, flow, id) tuples, written out when read
+        trial.keep_then(calls)  # the engine's (action, input, flow, id) tuples, written out when read
 
     def sync_fired(self, trial: Evaluation, n_frames: int) -> None:
         trial.fired = n_frames
@@ -165,6 +179,18 @@ class Recorder(EngineObserver):
             trial.error = getattr(error, "original", None) or str(error)
             trial.error_type = type(error).__name__
             trial.error_facts = error_facts(error)
+
+
+def _entry_of(log: Any, record: ActionRecord) -> ActionEntry | None:
+    """The entry of ``record`` in ``log``: the last one, as syncs are tried for a record right after
+    it returned, unless a sync tried before them ran actions (``None`` if it was not recorded)."""
+    actions = log.actions
+    if actions and actions[-1].id == record.id:
+        return actions[-1]
+    for entry in reversed(actions):
+        if entry.id == record.id:
+            return entry
+    return None
 
 
 def _close(capture: Any) -> None:
@@ -202,28 +228,18 @@ class ThenCall:
 
 
 class SkippedSyncs:
-    """Syncs the engine did not try for one record (see ``EngineObserver.syncs_skipped``): each
-    becomes, when the flow's evaluations are read, the evaluation trying it would have recorded.
-
-    Trying one would have matched its first ``when`` pattern against the one record of that action
-    in the flow, this one, from the flow's first frame, and failed on its input (which does not
-    change), so that is what :meth:`expand` reports; the later patterns are not reached."""
+    """Syncs the engine did not try for one record (see ``EngineObserver.syncs_skipped``), when its
+    entry cannot hold them (a second group for the same record, or a record not recorded): each
+    becomes, when the flow's evaluations are read, the evaluation trying it would have recorded
+    (:func:`~.skipping.expand_skipped`). ``record`` is the record or its entry."""
 
     __slots__ = ("first_seq", "record", "syncs")
 
-    def __init__(self, first_seq: int, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:
+    def __init__(self, first_seq: int, record: Any, syncs: tuple[Sync, ...]) -> None:
         self.first_seq, self.record, self.syncs = first_seq, record, syncs
 
     def expand(self) -> list[Evaluation]:
-        record, out = self.record, []
-        for k, sync in enumerate(self.syncs):
-            ev = Evaluation(self.first_seq + k, record.flow, record.id, record.action.label, sync.name)
-            _frame, _progress, facts = match_facts(sync.when[0], record, {FLOW: record.flow})
-            ev.add_reports([Report(0, sync.when[0], 0, facts)]
-                           + [Report(j, sync.when[j], 0, None) for j in range(1, len(sync.when))])
-            ev.frames_when = []
-            out.append(ev)
-        return out
+        return expand_skipped(self.syncs, self.first_seq, self.record)
 
 
 def replay(run: Run, engine: Any, *, on_flow: Callable[[ActionEntry, Any], None] | None = None) -> list[Any]:

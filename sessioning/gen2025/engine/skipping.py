@@ -18,8 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sessioning.record import Evaluation
+
 from .actions import ActionRecord
 from .define import Sync
+from .matching import Report, match_facts
+from .vars import FLOW
 
 _ABSENT = object()
 #: Plans kept at most (one per action and distinct tested value, e.g. per request path).
@@ -39,9 +43,39 @@ def gate_of(sync: Sync, action: Any, version: int) -> tuple[str, str] | None:
     return next(((k, v) for k, v in literals if k == "path"), literals[0])
 
 
+class SkippedGroup(tuple):
+    """Consecutive syncs a plan skips (a tuple of :class:`Sync`), made once per plan and shared by
+    every record it is used for; it can say what trying each would have recorded."""
+
+    __slots__ = ()
+
+    def expand(self, first_seq: int, subject: Any) -> list[Evaluation]:
+        """The evaluations trying these syncs for ``subject`` would have recorded (numbered from
+        ``first_seq``): ``subject`` is the record, or its recorded entry (same input and output).
+
+        Trying one would have matched its first ``when`` pattern against the one record of that
+        action in the flow, this one, from the flow's first frame, and failed on its input (which
+        does not change), so that is what is reported; the later patterns are not reached."""
+        return expand_skipped(self, first_seq, subject)
+
+
+def expand_skipped(syncs: tuple[Sync, ...], first_seq: int, subject: Any) -> list[Evaluation]:
+    """:meth:`SkippedGroup.expand` for any tuple of syncs."""
+    label = subject.label if hasattr(subject, "label") else subject.action.label
+    out = []
+    for k, sync in enumerate(syncs):
+        ev = Evaluation(first_seq + k, subject.flow, subject.id, label, sync.name)
+        _frame, _progress, facts = match_facts(sync.when[0], subject, {FLOW: subject.flow})
+        ev.add_reports([Report(0, sync.when[0], 0, facts)]
+                       + [Report(j, sync.when[j], 0, None) for j in range(1, len(sync.when))])
+        ev.frames_when = []
+        out.append(ev)
+    return out
+
+
 class SyncIndex:
     """The engine's plans: per action and per tested input values, the syncs to try, in registration
-    order, with runs of skipped syncs as tuples in their places."""
+    order, with runs of skipped syncs as :class:`SkippedGroup` tuples in their places."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
@@ -62,7 +96,7 @@ class SyncIndex:
         return found
 
     def plan(self, record: ActionRecord) -> list:
-        """The syncs to try for ``record`` in order; a tuple stands for consecutive syncs skipped."""
+        """The syncs to try for ``record`` in order; a :class:`SkippedGroup` stands for consecutive syncs skipped."""
         action = record.action
         found = self.gates.get(action)
         keys, gated, every = found if found is not None else self._gates(action)
@@ -102,12 +136,12 @@ class SyncIndex:
                 skipped.append(sync)
                 continue
             if skipped:
-                plan.append(tuple(skipped))
+                plan.append(SkippedGroup(skipped))
                 skipped = []
             plan.append(sync)
         if skipped:
-            plan.append(tuple(skipped))
+            plan.append(SkippedGroup(skipped))
         return plan
 
 
-__all__ = ["SyncIndex", "gate_of"]
+__all__ = ["SkippedGroup", "SyncIndex", "expand_skipped", "gate_of"]

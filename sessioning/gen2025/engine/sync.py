@@ -36,7 +36,7 @@ from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine, overrides
 from .recorder import Recorder
-from .skipping import SyncIndex
+from .skipping import SkippedGroup, SyncIndex
 from .trace import Logging
 from .vars import FLOW, Var
 
@@ -199,7 +199,7 @@ class Engine:
         observer = self._on_trial
         heard = self._hear_trials
         for sync in self.skipping.plan(record):
-            if type(sync) is tuple:  # syncs that cannot match this record: reported, not tried
+            if type(sync) is SkippedGroup:  # syncs that cannot match this record: reported, not tried
                 if heard:
                     observer.syncs_skipped(record, sync)
                 continue
