@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab settings shipped with the kit (widget state saved with the notebook).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test test-heavy bench bench-profile bench-instructions bench-all lint clean
+.PHONY: lab test test-heavy bench bench-profile bench-instructions bench-threads bench-all lint clean
 
 $(STAMP): pyproject.toml
 	@echo "make: creating $(VENV)/ and installing the kit with its dependencies (first time only, about 2 minutes)"
@@ -53,6 +53,10 @@ bench-profile: $(STAMP)
 # Instructions per flow under valgrind: the speed figure that machine load does not move.
 bench-instructions: $(STAMP)
 	$(PY) benchmarks/instructions_per_flow.py $(BENCH_ARGS)
+
+# W4's floor: what a thread per flow costs on this machine, apart from the flow it runs.
+bench-threads: $(STAMP)
+	$(PY) benchmarks/thread_floor.py $(BENCH_ARGS)
 
 # Every benchmark script in benchmarks/ (engine, memory, readers, tables, workloads).
 bench-all: $(STAMP)
