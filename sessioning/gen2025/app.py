@@ -29,6 +29,8 @@ class ActionFaults(EngineObserver):
     """Fault injection for actions: before an action of a concept whose database has faults
     (``db.faults.fail_action("Concept.action", …)``), the armed error is raised instead."""
 
+    ignores_handles = True  # before_call reads only the record
+
     def __init__(self) -> None:
         self._faults: dict[int, Any] = {}  # id(concept) → its database's Faults
 

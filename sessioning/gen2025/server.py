@@ -126,17 +126,18 @@ class RequestingServer:
         engine = self.engine
         if not response.flow or not engine.recording:
             return
-        log = engine.run.flow(response.flow)
-        log.request, log.path = response.request, response.path
+        run = engine.run
+        log = run.flows.get(response.flow) or run.flow(response.flow)
         error, body = response.error, response.body
-        if error is None and type(body) is dict:
-            # The usual answer: kept as a copy (the caller may change its own body), written out
+        if error is None and response.status == 200 and type(body) is dict:
+            # The usual answer: its body kept as a copy (the caller may change its own), written out
             # as plain data when someone reads it.
-            log.answered(response.status, dict(body), response.message)
-        else:
-            log.response = {"status": response.status, "body": plain(body), "message": response.message,
-                            "error_type": type(error).__name__ if error else None,
-                            **({"facts": error_facts(error)} if error is not None else {})}
+            log.answered(response.request, response.path, dict(body), response.message)
+            return
+        log.request, log.path = response.request, response.path
+        log.response = {"status": response.status, "body": plain(body), "message": response.message,
+                        "error_type": type(error).__name__ if error else None,
+                        **({"facts": error_facts(error)} if error is not None else {})}
         # A 504 is a timeout (no sync responded) only when the request itself timed out; an action's
         # error whose text says "timed out" got the same 504 from the handler, but it is an error.
         timeout = response.status == 504 and (response.error is None or isinstance(response.error, RequestTimeout))

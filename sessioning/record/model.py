@@ -444,10 +444,12 @@ class FlowLog:
     def response(self, value: dict[str, Any] | None) -> None:
         self._response = value
 
-    def answered(self, status: int, body: Any, message: str | None) -> None:
-        """Keep an answer that is no error, as it is (the HTTP front's hot path): ``body`` is a copy
-        the front made for the record; :attr:`response` writes its plain form when first read."""
-        self._response = (status, body, message)
+    def answered(self, request: str | None, path: str | None, body: dict[str, Any], message: str | None) -> None:
+        """The HTTP front answered ``request`` (for ``path``) 200 with ``body``, a copy it made for
+        the record: kept as it is, its plain form written when :attr:`response` is first read."""
+        self.request, self._path = request, path
+        self._response = (200, body, message)
+        self.outcome = "responded"
 
     @property
     def root(self) -> ActionEntry | None:

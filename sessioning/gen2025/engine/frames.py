@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 from collections.abc import Callable, Iterable
+from types import MethodType
 from typing import Any
 
 from sessioning.record import concept_name
@@ -23,7 +24,22 @@ Frame = dict
 current_where: contextvars.ContextVar[Any] = contextvars.ContextVar("sessioning_where", default=None)
 
 
+#: A method's name per (function, class of its concept): a query in ``where`` is a new bound
+#: method on every call, and asking it for a ``label`` it lacks raises and clears an error each time.
+_method_names: dict[tuple[Any, type], str] = {}
+
+
 def _fn_name(fn: Any) -> str:
+    if type(fn) is MethodType:
+        key = (fn.__func__, type(fn.__self__))
+        name = _method_names.get(key)
+        if name is None:
+            name = _method_names[key] = _name_of(fn)
+        return name
+    return _name_of(fn)
+
+
+def _name_of(fn: Any) -> str:
     label = getattr(fn, "label", None)
     if label:
         return label

@@ -37,6 +37,9 @@ class EngineObserver:
 
     #: Ask the matcher why each ``when`` pattern missed (it costs time; the recorder wants it).
     wants_reports = False
+    #: This observer's hooks never read the handle they are given (it returns none), so the engine
+    #: may hand them another observer's handle instead of ``None``: no layer in between.
+    ignores_handles = False
 
     # -- one action ----------------------------------------------------------------------------
     def action_started(self, record: ActionRecord, cause: Cause) -> Any:
@@ -176,6 +179,8 @@ def _call_each(hook: str, listeners: list[EngineObserver], owner: EngineObserver
         return calls[0][0]  # the owner alone: its own method, no layer in between
     if len(calls) == 1 and hook != "where_started":  # one listener without handles (fault injection)
         fn = calls[0][0]
+        if listeners[0].ignores_handles:
+            return fn
         if at == 0:
             return lambda trial, *args: fn(None, *args)
         return lambda record, handle, *args: fn(record, None, *args)
