@@ -136,3 +136,95 @@ def test_an_observer_listening_alone_is_called_without_a_fan_out():
     only = Listener(log)
     assert combine([only]) is only
     assert type(combine([EngineObserver()])) is EngineObserver
+
+
+# -- what a retained flow keeps (every object it keeps is one more for the garbage collector) ------
+def _skipping_app():
+    from sessioning import actions
+
+    app = make_app(syncs="correct", fast_hash=True, logging="OFF")
+    R = app.Requesting  # noqa: N806
+
+    def Other(request):  # noqa: N802 - on Requesting.request, never matches /login: skipped
+        return {"when": actions([R.request, {"path": "/other"}, {"request": request}]),
+                "then": actions([R.respond, {"request": request}])}
+
+    def Nobody(request, password):  # noqa: N802 - /login, so it is tried (fails on username)
+        return {"when": actions([R.request, {"path": "/login", "username": "nobody", "password": password},
+                                 {"request": request}]),
+                "then": actions([R.respond, {"request": request}])}
+
+    def Later(request):  # noqa: N802 - a second run of skipped syncs for the same request
+        return {"when": actions([R.request, {"path": "/later"}, {"request": request}]),
+                "then": actions([R.respond, {"request": request}])}
+
+    app.engine.register({"Other": Other, "Nobody": Nobody, "Later": Later})
+    return app
+
+
+def test_skipped_syncs_are_kept_by_their_entry_and_read_as_tried():
+    from sessioning.gen2025.engine.actions import ActionRecord
+    from sessioning.gen2025.engine.recorder import SkippedSyncs
+
+    app = _skipping_app()
+    app.request("/register", username="ann", password="pw")
+    app.request("/login", username="ann", password="pw")
+    log = app.engine.run.last_flow()
+    raw = list(log._evaluations)
+    request_entry = log.actions[0]
+    # the request's first run of skipped syncs is held by its entry; a later run needs an object
+    # (Nobody is tried on /login, so Other and Later are in two runs), which keeps the entry
+    assert raw.count(request_entry) == 1 and request_entry._skipped is not None
+    later = [x for x in raw if isinstance(x, SkippedSyncs)]
+    assert later and all(g.record is request_entry for g in later)
+    skipped = [s.name for s in request_entry._skipped] + [s.name for g in later for s in g.syncs]
+    assert "Other" in skipped and "Later" in skipped and "Nobody" not in skipped
+    assert not any(isinstance(x, ActionRecord) for x in raw)  # the engine's record is not kept
+    # read, each is the evaluation trying it would have given, in order of sequence numbers
+    evs = log.evaluations
+    assert [e.seq for e in evs] == sorted(e.seq for e in evs)
+    for name in ("Other", "Later"):
+        ev = next(e for e in evs if e.sync == name)
+        assert ev.trigger == request_entry.id and ev.trigger_action == "Requesting.request"
+        assert ev.first_failure()["reason"] == "literal_mismatch" and ev.first_failure()["actual"] == "/login"
+        assert ev.frames_when == [] and not ev.fired
+    assert next(e for e in evs if e.sync == "Nobody").first_failure()["key"] == "username"
+
+
+def test_an_answer_is_kept_as_given_and_the_callers_changes_do_not_reach_it():
+    app = make_app(fast_hash=True, logging="OFF")
+    app.request("/register", username="ann", password="pw")
+    r = app.request("/login", username="ann", password="pw")
+    log = app.engine.run.flows[r.flow]
+    session = r.body["session"]
+    r.body["session"] = "changed by the caller"
+    assert log.response == {"status": 200, "body": {"session": session}, "message": None, "error_type": None}
+    assert (log.request, log.path, log.outcome) == (r.request, "/login", "responded")
+    assert Run.from_dict(json.loads(app.engine.run.to_json(reveal=True))).flows[r.flow].response == log.response
+
+
+def test_a_flow_started_reads_as_iso_utc_text():
+    import datetime as dt
+
+    app = make_app(fast_hash=True, logging="OFF")
+    before = dt.datetime.now(dt.UTC)
+    app.request("/register", username="ann", password="pw")
+    started = app.engine.run.last_flow().started
+    assert started.endswith("+00:00")
+    assert abs((dt.datetime.fromisoformat(started) - before).total_seconds()) < 5
+    assert app.engine.run.last_flow().started is started  # written once
+
+
+def test_a_where_query_is_named_by_its_concepts_class():
+    from sessioning.gen2025.engine.frames import _fn_name
+
+    class ShelfConcept:
+        def _get(self):
+            return []
+
+    class BookshelfConcept(ShelfConcept):
+        pass
+
+    for _ in range(2):  # the second time from the cache
+        assert _fn_name(ShelfConcept()._get) == "Shelf._get"
+        assert _fn_name(BookshelfConcept()._get) == "Bookshelf._get"
