@@ -18,7 +18,8 @@ engine's variables, JavaScript's ``undefined``) say so with a ``__plain__`` meth
 never imports the engine.
 """
 
-from .model import ActionEntry, Evaluation, FlowLog
+from .flowlog import FlowLog
+from .model import ActionEntry, Evaluation
 from .run import FORMAT, Run, RunSource
 from .values import concept_name, frame_snapshot, pattern_text, plain
 

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 from sessioning.files import read_text
 from sessioning.masking import mask_secrets
 
-from .model import ActionEntry, Evaluation, FlowLog
+from .flowlog import FlowLog
+from .model import ActionEntry, Evaluation
 from .schema import check_run
 from .values import plain
 
