@@ -18,27 +18,35 @@ UUID7_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 _lock = threading.Lock()
-_last = {"ms": 0, "seq": 0}
+# The last id's millisecond and 12-bit counter, guarded by ``_lock``. Module globals rather than a
+# dict: freshID runs for every request and session, and each dict item read or written is a look-up.
+_last_ms = 0
+_last_seq = 0
 
 # Random bytes for ids come from the OS in blocks: every ``os.urandom`` call is a system call that
 # releases the GIL, and with many request threads each release hands the interpreter to another
 # thread (a 1,000-thread login burst spent most of its time switching). Guarded by ``_lock``.
 _POOL_BYTES = 4096
-_pool = {"bytes": b"", "at": 0}
+_pool = b""
+_pool_at = 0
+_from_bytes = int.from_bytes
+_time_ns = time.time_ns
 
 
 def _random_int(n_bytes: int) -> int:
     """``n_bytes`` fresh random bytes from the OS, as an int; call with ``_lock`` held."""
-    at = _pool["at"]
-    if at + n_bytes > len(_pool["bytes"]):
-        _pool["bytes"], at = os.urandom(_POOL_BYTES), 0
-    _pool["at"] = at + n_bytes
-    return int.from_bytes(_pool["bytes"][at:at + n_bytes], "big")
+    global _pool, _pool_at
+    at = _pool_at
+    if at + n_bytes > len(_pool):
+        _pool, at = os.urandom(_POOL_BYTES), 0
+    _pool_at = at + n_bytes
+    return _from_bytes(_pool[at:at + n_bytes], "big")
 
 
 def _forget_pool() -> None:
     # A forked child must not hand out the parent's remaining bytes (the same ids twice).
-    _pool["bytes"], _pool["at"] = b"", 0
+    global _pool, _pool_at
+    _pool, _pool_at = b"", 0
 
 
 if hasattr(os, "register_at_fork"):
@@ -47,23 +55,30 @@ if hasattr(os, "register_at_fork"):
 
 def freshID() -> str:  # noqa: N802 - the template's name
     """A fresh UUIDv7 (RFC 9562), monotonic within this process, as a lower-case string."""
+    global _last_ms, _last_seq, _pool, _pool_at
     with _lock:
-        ms = time.time_ns() // 1_000_000
-        if ms <= _last["ms"]:
+        ms = _time_ns() // 1_000_000
+        if ms <= _last_ms:
             # Same millisecond (or clock went back): keep ids sortable by bumping a 12-bit counter.
-            ms = _last["ms"]
-            _last["seq"] += 1
-            if _last["seq"] > 0xFFF:
+            ms = _last_ms
+            seq = _last_seq + 1
+            if seq > 0xFFF:
                 ms += 1
-                _last["seq"] = 0
+                seq = 0
         else:
-            _last["seq"] = _random_int(2) & 0x3FF
-        _last["ms"] = ms
-        seq = _last["seq"]
-        rand = _random_int(8) & ((1 << 62) - 1)
-    value = (ms << 80) | (0x7 << 76) | (seq << 64) | (0b10 << 62) | rand
-    h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without building the UUID object
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            seq = _random_int(2) & 0x3FF
+        _last_ms, _last_seq = ms, seq
+        at = _pool_at  # _random_int(8), written out: every id takes these 8 bytes
+        if at + 8 > len(_pool):
+            _pool, at = os.urandom(_POOL_BYTES), 0
+        _pool_at = at + 8
+        rand = _from_bytes(_pool[at:at + 8], "big")
+    # The 128 bits ms(48) | 7(4) seq(12) | 0b10(2) rand(62), written group by group: what
+    # str(uuid.UUID(int=value)) gives, without the UUID object or slicing one 32-digit string
+    # (%-formatting measured cheaper here than both, and than an f-string with format specs).
+    # ``rand >> 50`` keeps 14 of its 64 random bits above the variant, the low 48 bits the rest.
+    return "%08x-%04x-%04x-%04x-%012x" % (ms >> 16, ms & 0xFFFF, 0x7000 | seq,  # noqa: UP031
+                                          0x8000 | (rand >> 50), rand & 0xFFFFFFFFFFFF)
 
 
 def random_v4() -> str:

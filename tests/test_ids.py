@@ -35,3 +35,21 @@ def test_a_forked_child_does_not_reuse_the_parents_random_bytes():
     child_tail = os.read(read, 64).decode()
     os.close(read)
     assert child_tail and child_tail != ids.freshID()[-12:]
+
+
+def test_fresh_ids_are_canonical_v7_with_the_creation_millisecond():
+    # freshID writes the UUID's groups itself: each must be what uuid.UUID prints for the same bits.
+    import time
+    import uuid
+
+    before = time.time_ns() // 1_000_000
+    made = [ids.freshID() for _ in range(2000)]
+    after = time.time_ns() // 1_000_000
+    for i in made:
+        u = uuid.UUID(i)
+        assert str(u) == i and u.version == 7 and u.variant == uuid.RFC_4122
+        assert before <= u.int >> 80 <= after + 1  # +1: a counter overflow moves to the next ms
+    # Within one millisecond the 12-bit counter goes up by one per id.
+    same_ms = [(uuid.UUID(a).int, uuid.UUID(b).int) for a, b in zip(made, made[1:])
+               if uuid.UUID(a).int >> 80 == uuid.UUID(b).int >> 80]
+    assert same_ms and all(((b >> 64) & 0xFFF) == ((a >> 64) & 0xFFF) + 1 for a, b in same_ms)
