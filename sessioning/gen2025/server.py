@@ -55,8 +55,9 @@ class RequestingServer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.passthrough: dict[str, tuple[InstrumentedConcept, str]] = {}
-        # (concepts seen, the one found, its instrumented ``request``: the same object on every read)
-        self._requesting: tuple[int, InstrumentedConcept, Any] | None = None
+        # (concepts seen, the one found, its instrumented ``request``: the same object on every read,
+        # the Requesting concept itself)
+        self._requesting: tuple[int, InstrumentedConcept, Any, RequestingConcept] | None = None
 
     def requesting(self) -> InstrumentedConcept:
         """The engine's instrumented Requesting concept."""
@@ -66,7 +67,7 @@ class RequestingServer:
             return found[1]  # concepts are only ever added: the first Requesting stays the first
         for c in concepts:
             if isinstance(c.concept, RequestingConcept):
-                self._requesting = (len(concepts), c, c.request)
+                self._requesting = (len(concepts), c, c.request, c.concept)
                 return c
         raise RuntimeError("No Requesting concept is instrumented: Requesting = engine.instrument(RequestingConcept(db))")
 
@@ -78,8 +79,11 @@ class RequestingServer:
         handler: 200 with the first response, 500 if anything threw, 504 if nothing responded.
         The 504 is reported at once (nothing can respond after the cascade) unless ``wait=True``.
         """
-        requesting = self.requesting()
-        request_action = self._requesting[2]
+        found = self._requesting  # self.requesting(), its usual case written out
+        if found is None or found[0] != len(self.engine.concepts):
+            self.requesting()
+            found = self._requesting
+        _, _, request_action, concept = found
         if body is None:
             data = {**inputs, "path": path} if inputs else {"path": path}
         elif isinstance(body, Mapping):
@@ -92,12 +96,12 @@ class RequestingServer:
         try:
             output = self.engine.invoke(request_action, data, flow)
             request_id = output.get("request") if isinstance(output, dict) else None
-            rows = requesting.concept._awaitResponse(request=request_id, wait=wait)
-            response = Response(200, rows[0]["response"], request=request_id, flow=flow, path=path)
+            rows = concept._awaitResponse(request=request_id, wait=wait)
+            response = Response(200, rows[0]["response"], request_id, flow, path)
         except Exception as e:
             response = self._error_response(e, request_id, flow, path)
             if response.request is not None:  # never awaited now: without this, every 500 stays pending
-                requesting.concept.release(response.request)
+                concept.release(response.request)
         self._record(response)
         return response
 

@@ -16,6 +16,8 @@ DEFAULT_TIMEOUT_MS = 10000
 #: engine's default retention: a request whose cascade threw is never awaited, so without a bound
 #: every 500 would stay pending for the life of the kernel.
 DEFAULT_MAX_PENDING = 1000
+_now = dt.datetime.now
+_UTC = dt.UTC
 
 
 class RequestTimeout(Exception):
@@ -92,11 +94,17 @@ class RequestingConcept:
 
     def request(self, **inputs: Any) -> dict[str, Any]:
         request = freshID()
-        self.requests.insert_one({"_id": request, "input": dict(inputs), "createdAt": dt.datetime.now(dt.UTC)})
-        with self._lock:
-            self.pending[request] = _Pending()
-            while len(self.pending) > self.max_pending:
-                self.pending.popitem(last=False)  # the oldest: its handler has long given up on it
+        # ``inputs`` is this call's own dict (Python builds a new one for ``**inputs``): no copy needed.
+        self.requests.insert_one({"_id": request, "input": inputs, "createdAt": _now(_UTC)})
+        pending = self.pending
+        pending[request] = _Pending()  # one dictionary write, atomic: no lock needed for it
+        if len(pending) > self.max_pending:
+            # Evicting is check-then-pop: under the lock, as every other removal is, so two requests
+            # never evict more than their share. Only here is the lock taken: a lock's `with` is a
+            # measurable part of a request.
+            with self._lock:
+                while len(pending) > self.max_pending:
+                    pending.popitem(last=False)  # the oldest: its handler has long given up on it
         return {"request": request}
 
     def release(self, request: str) -> None:
@@ -112,7 +120,7 @@ class RequestingConcept:
             with self._lock:
                 pending.responded += 1
                 if pending.response is None:
-                    pending.response = dict(response)
+                    pending.response = response  # this call's own dict; the database gets a copy below
                     if pending.event is not None:
                         pending.event.set()
         if self.save_responses:

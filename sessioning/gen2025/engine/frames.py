@@ -22,6 +22,7 @@ Frame = dict
 
 #: The evaluation recorder of the ``where`` that is running (set by the engine).
 current_where: contextvars.ContextVar[Any] = contextvars.ContextVar("sessioning_where", default=None)
+_where_get = current_where.get
 
 
 #: A method's name per (function, class of its concept): a query in ``where`` is a new bound
@@ -110,11 +111,36 @@ class Frames(list):
         if not isinstance(input, dict) or not isinstance(output, dict):
             raise TypeError("frames.query(fn, input, output): input and output must be dicts")
         result = _new_list(Frames)
-        rec = current_where.get()
-        rows_seen: list[Any] | None = [] if rec is not None else None  # sample rows: for the record only
-        unbound: dict[str, int] = {}
+        # The sample rows and unbound counts are for the recorder only: with no `where` being
+        # recorded (recording off, or a query outside `where`) they are not gathered at all.
+        rec = _where_get()
+        rows_seen: list[Any] | None = None if rec is None else []
+        unbound: dict[str, int] | None = None if rec is None else {}
         try:
-            self._query_into(fn, input, output, result, rows_seen, unbound)
+            for frame in self:
+                bound_input = {}
+                for key, value in input.items():
+                    if isinstance(value, Var):
+                        if value not in frame:
+                            raise BindingNotFound(value, frame, fn=_fn_name(fn), key=key)
+                        bound_input[key] = frame[value]
+                    else:
+                        bound_input[key] = value
+                rows = fn(**bound_input)
+                if type(rows) is not list and (rows is None or isinstance(rows, (dict, int, float, bool))
+                                               or not isinstance(rows, Iterable)):
+                    raise NotIterable("functionOutputArray is not iterable", fn=_fn_name(fn), value=rows)
+                for row in rows:
+                    is_dict = isinstance(row, dict)
+                    if rows_seen is not None and len(rows_seen) < 5:
+                        rows_seen.append(dict(row) if is_dict else row)
+                    new = dict(frame)
+                    for out_key, var in output.items():
+                        if is_dict and out_key in row:
+                            new[var] = row[out_key]
+                        elif unbound is not None:
+                            unbound[var.name] = unbound.get(var.name, 0) + 1
+                    result.append(new)
         except (BindingNotFound, NotIterable) as e:
             if rec is not None:
                 rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound, error=e.original)
@@ -122,33 +148,6 @@ class Frames(list):
         if rec is not None:
             rec.query_step(_fn_name(fn), input, output, self, result, rows_seen, unbound)
         return result
-
-    def _query_into(self, fn: Callable[..., Any], input: dict[str, Any], output: dict[str, Var],  # noqa: A002
-                    result: Frames, rows_seen: list | None, unbound: dict[str, int]) -> None:
-        for frame in self:
-            bound_input = {}
-            for key, value in input.items():
-                if isinstance(value, Var):
-                    if value not in frame:
-                        raise BindingNotFound(value, frame, fn=_fn_name(fn), key=key)
-                    bound_input[key] = frame[value]
-                else:
-                    bound_input[key] = value
-            rows = fn(**bound_input)
-            if type(rows) is not list and (rows is None or isinstance(rows, (dict, int, float, bool))
-                                           or not isinstance(rows, Iterable)):
-                raise NotIterable("functionOutputArray is not iterable", fn=_fn_name(fn), value=rows)
-            for row in rows:
-                is_dict = isinstance(row, dict)
-                if rows_seen is not None and len(rows_seen) < 5:
-                    rows_seen.append(dict(row) if is_dict else row)
-                new = dict(frame)
-                for out_key, var in output.items():
-                    if is_dict and out_key in row:
-                        new[var] = row[out_key]
-                    else:
-                        unbound[var.name] = unbound.get(var.name, 0) + 1
-                result.append(new)
 
     # Python's calls are sequential, so both keep frame order (the engine's async query may not).
     queryAsync = query  # noqa: N815

@@ -12,6 +12,7 @@ outside call of an action (a new flow) and returns its output.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,7 @@ class BoundQuery:
 
 
 _PARAMS: dict[Any, tuple[list[str], frozenset, bool, bool]] = {}
+_MethodType = types.MethodType
 
 
 def _accepts(fn: Any) -> tuple[list[str], frozenset, bool, bool]:
@@ -62,15 +64,26 @@ def _accepts(fn: Any) -> tuple[list[str], frozenset, bool, bool]:
 
 def adapt(fn: Any, given: dict[str, Any]) -> dict[str, Any]:
     """Call with JavaScript destructuring semantics: extra keys ignored, missing ones ``None``."""
-    names, required, var_kw, all_required = _accepts(fn)
+    # _accepts(fn) when its answer is cached (every call but the first): one dictionary read and no
+    # call, as every action and query goes through here. Actions and queries are bound methods.
+    spec = _PARAMS.get(fn.__func__ if type(fn) is _MethodType else fn)
+    names, required, var_kw, all_required = spec if spec is not None else _accepts(fn)
     if var_kw:
         out = dict(given)
         for name in required:
             out.setdefault(name, None)
         return out
+    # Plain loops, not comprehensions: before Python 3.12 a comprehension is a function of its own,
+    # made and called each time, which costs more than filling a dict of one or two names.
+    out = {}
     if all_required:  # every parameter is passed, None when missing
-        return {name: given.get(name) for name in names}
-    return {name: given.get(name) for name in names if name in given or name in required}
+        for name in names:
+            out[name] = given.get(name)
+    else:
+        for name in names:
+            if name in given or name in required:
+                out[name] = given.get(name)
+    return out
 
 
 class InstrumentedAction:

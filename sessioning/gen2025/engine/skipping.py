@@ -105,26 +105,27 @@ class SyncIndex:
         given = record.input
         if not isinstance(given, dict):
             return every
-        values = tuple([given.get(k, _ABSENT) for k in keys])
-        for v in values:
+        if len(keys) == 1:  # the usual case (a path): no list built, no loop
+            v = given.get(keys[0], _ABSENT)
             if v is not _ABSENT and type(v) is not str:  # only text values pick a plan
                 return every
-        if not self._alone(record):
-            return every
+            values: tuple = (v,)
+        else:
+            values = tuple([given.get(k, _ABSENT) for k in keys])
+            for v in values:
+                if v is not _ABSENT and type(v) is not str:
+                    return every
+        # Whether ``record`` is the only record of its action in its flow (so far): written out
+        # here, as every request asks it.
+        for other in self.engine.actions.flows.get(record.flow, ()):
+            if other.action is action and other is not record:
+                return every
         plan = self.plans.get((action, values))
         if plan is None:
             if len(self.plans) >= MAX_PLANS:  # a replay of many distinct paths: start afresh
                 self.plans = {}
             plan = self.plans[(action, values)] = self._build(keys, values, gated)
         return plan
-
-    def _alone(self, record: ActionRecord) -> bool:
-        """Whether ``record`` is the only record of its action in its flow (so far)."""
-        action = record.action
-        for other in self.engine.actions.by_flow(record.flow):
-            if other.action is action and other is not record:
-                return False
-        return True
 
     @staticmethod
     def _build(keys: tuple[str, ...], values: tuple, gated: list[tuple[Sync, tuple[str, str] | None]]) -> list:

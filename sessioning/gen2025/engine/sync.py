@@ -196,6 +196,8 @@ class Engine:
         """Try every sync whose ``when`` names ``record``'s action, in registration order."""
         if self.logging == _VERBOSE:
             console.log(trace.verbose_record(record))
+        if record.action not in self.syncs_by_action:
+            return  # no sync names this action (a respond): no plan to ask for
         observer = self._on_trial
         heard = self._hear_trials
         for sync in self.skipping.plan(record):
@@ -284,8 +286,10 @@ class Engine:
         then_resolved = self._on_trial.then_resolved if self._hear_trials else None
         for frame in frames:
             records = self._when_records(sync, frame)
-            resolved = [(pattern.action, self._then_input(sync, index, frame, steps), frame.get(FLOW), random_v4())
-                        for index, pattern in enumerate(then)]
+            resolved = []  # a loop, not a comprehension: before Python 3.12 that is one more call
+            for index, pattern in enumerate(then):
+                resolved.append((pattern.action, self._then_input(sync, index, frame, steps), frame.get(FLOW),
+                                 random_v4()))
             mark = resolved[0][3] if resolved else ""
             for rec in records:
                 rec.synced[name] = mark
@@ -298,8 +302,9 @@ class Engine:
         """The record each ``when`` pattern of ``frame`` matched (by the ids in its hidden variables)."""
         ids = self.actions.ids
         records = []
+        is_dict = isinstance(frame, dict)
         for var in sync.action_vars:
-            action_id = frame.get(var) if isinstance(frame, dict) else None
+            action_id = frame.get(var) if is_dict else None
             if not isinstance(action_id, str):
                 raise MissingActionId(sync=sync.name)
             rec = ids.get(action_id)

@@ -1,0 +1,184 @@
+"""The engine's fast paths give what the general code gives (issue 11, speed).
+
+* ``Frames.query`` outside a recorded ``where`` gathers no sample rows, with the same frames;
+* ``adapt`` fills its arguments with loops: the same destructuring semantics, a new dict each time;
+* the skipping plan with several gate keys (one key is the usual case);
+* ``Requesting.request`` keeps its pending requests bounded under concurrent requests (it takes
+  the lock only to evict), and the response the client gets is not the stored one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from sessioning import Engine, Frames, RequestingConcept, Var, actions, connect, make_app
+from sessioning.gen2025.engine.frames import current_where
+from sessioning.gen2025.engine.instrument import adapt
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CLOCK = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.+]+$")
+
+
+def normalized(data):
+    """Ids by order of appearance, clocks dropped (as in test_engine_skipping)."""
+    names: dict[str, str] = {}
+
+    def walk(x):
+        if isinstance(x, dict):
+            return {k: ("<t>" if k in ("started", "duration_ms") else walk(v)) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if isinstance(x, str) and CLOCK.match(x):
+            return "<t>"
+        if isinstance(x, str):
+            return UUID.sub(lambda m: names.setdefault(m.group(0), f"<id{len(names)}>"), x)
+        return x
+
+    return walk(data)
+
+
+class Rows:
+    def _rows(self, k=None):
+        return [{"v": k, "w": 1}, {"v": k}, "not a dict"]
+
+
+class Steps:
+    """What Frames report a query to while a recorded ``where`` runs."""
+
+    def __init__(self):
+        self.steps = []
+
+    def query_step(self, fn, input, output, before, after, rows, unbound, error=None):  # noqa: A002
+        self.steps.append((fn, len(before), len(after), rows, dict(unbound), error))
+
+
+def test_query_gives_the_same_frames_whether_or_not_a_where_is_recorded():
+    e = Engine(logging="OFF")
+    R = e.instrument(Rows())  # noqa: N806
+    k, v, w = Var("k"), Var("v"), Var("w")
+    frames = Frames({k: 1}, {k: 2})
+    plain = frames.query(R._rows, {"k": k}, {"v": v, "w": w})
+    steps = Steps()
+    token = current_where.set(steps)
+    try:
+        recorded = frames.query(R._rows, {"k": k}, {"v": v, "w": w})
+    finally:
+        current_where.reset(token)
+    assert plain == recorded and type(plain) is Frames and len(plain) == 6
+    assert [f.get(w) for f in plain] == [1, None, None, 1, None, None]
+    ((fn, n_in, n_out, rows, unbound, error),) = steps.steps
+    assert (fn, n_in, n_out, error) == ("Rows._rows", 2, 6, None)
+    assert rows == [{"v": 1, "w": 1}, {"v": 1}, "not a dict", {"v": 2, "w": 1}, {"v": 2}]  # at most 5
+    assert unbound == {"w": 4, "v": 2}
+
+
+def test_a_failing_query_is_reported_to_a_recorded_where_only():
+    e = Engine(logging="OFF")
+    R = e.instrument(Rows())  # noqa: N806
+    missing = Var("missing")
+    steps = Steps()
+    token = current_where.set(steps)
+    try:
+        try:
+            Frames({}).query(R._rows, {"k": missing}, {})
+        except Exception as err:  # noqa: BLE001 - the same error either way
+            recorded_error = err
+    finally:
+        current_where.reset(token)
+    try:
+        Frames({}).query(R._rows, {"k": missing}, {})
+    except Exception as err:  # noqa: BLE001
+        plain_error = err
+    assert type(recorded_error) is type(plain_error) and str(recorded_error) == str(plain_error)
+    assert [s[5] for s in steps.steps] == ["Binding: Symbol(missing) not found in frame: [object Object]"]
+
+
+def test_adapt_destructures_like_javascript_into_a_new_dict():
+    def required(self, a, b):
+        return a, b
+
+    def optional(self, a, b=2, *, c=3):
+        return a, b, c
+
+    def rest(self, a, **more):
+        return a, more
+
+    class C:
+        pass
+
+    for name, fn in (("required", required), ("optional", optional), ("rest", rest)):
+        setattr(C, name, fn)
+    c = C()
+    given = {"a": 1, "x": 9}
+    assert adapt(c.required, given) == {"a": 1, "b": None}  # missing: None; extra: dropped
+    assert adapt(c.optional, given) == {"a": 1}  # optional and absent: the default applies
+    assert adapt(c.optional, {"b": 5, "c": 6}) == {"a": None, "b": 5, "c": 6}
+    assert adapt(c.rest, {"x": 9}) == {"x": 9, "a": None}
+    for method in (c.required, c.optional, c.rest):
+        out = adapt(method, given)
+        assert out is not given
+        out["a"] = "changed"
+        assert given == {"a": 1, "x": 9}
+    assert adapt(lambda a, b=0: None, {"b": 1}) == {"a": None, "b": 1}  # not a method: cached as itself
+
+
+def _two_gate_keys_run(skipping: bool):
+    app = make_app(syncs="correct", fast_hash=True, logging="OFF")
+    R = app.Requesting  # noqa: N806
+
+    def ByKind(request):  # noqa: N802 - no literal path: gated on `kind`, a second gate key
+        return {"when": actions([R.request, {"kind": "ping"}, {"request": request}]),
+                "then": actions([R.respond, {"request": request, "pong": True}])}
+
+    def ByPath(request):  # noqa: N802
+        return {"when": actions([R.request, {"path": "/ping"}, {"request": request}]),
+                "then": actions([R.respond, {"request": request, "path": True}])}
+
+    app.engine.register({"ByKind": ByKind, "ByPath": ByPath})
+    keys = app.engine.skipping._gates(R.request)[0]
+    if not skipping:
+        app.engine.skipping.plan = lambda record: list(app.engine.syncs_by_action.get(record.action, ()))
+    bodies = [("/ping", {"kind": "ping"}), ("/ping", {}), ("/x", {"kind": "ping"}), ("/x", {"kind": 3}),
+              ("/x", {}), ("/login", {"username": "a", "password": "b"})]
+    statuses = [(r.status, r.body) for r in (app.request(p, b) for p, b in bodies)]
+    return keys, statuses, normalized(app.engine.run.to_dict())
+
+
+def test_a_plan_on_two_gate_keys_records_what_trying_every_sync_would(quiet_console):
+    keys, skipped_statuses, skipped_run = _two_gate_keys_run(True)
+    _, tried_statuses, tried_run = _two_gate_keys_run(False)
+    assert keys == ("path", "kind")
+    assert skipped_statuses == tried_statuses
+    assert skipped_run == tried_run
+    assert [s for s, _ in skipped_statuses] == [200, 200, 200, 504, 504, 200]
+
+
+def test_pending_requests_stay_bounded_under_concurrent_requests():
+    requesting = RequestingConcept(connect(embedded=True), max_pending=25)
+    made: list[str] = []
+    start = threading.Barrier(8)
+
+    def burst():
+        start.wait()
+        for _ in range(150):
+            made.append(requesting.request(path="/x")["request"])
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1200 and len(requesting.pending) == 25
+    assert set(requesting.pending) <= set(made)
+
+
+def test_the_response_a_client_gets_is_not_the_stored_one():
+    requesting = RequestingConcept(connect(embedded=True))
+    rid = requesting.request(path="/x", note={"deep": 1})["request"]
+    requesting.respond(rid, msg="ok")
+    (row,) = requesting._awaitResponse(rid)
+    row["response"]["msg"] = "changed by the client"
+    stored = requesting.requests.find_one({"_id": rid})
+    assert stored["response"] == {"msg": "ok"}
+    assert stored["input"] == {"path": "/x", "note": {"deep": 1}}
