@@ -182,3 +182,51 @@ def test_the_response_a_client_gets_is_not_the_stored_one():
     stored = requesting.requests.find_one({"_id": rid})
     assert stored["response"] == {"msg": "ok"}
     assert stored["input"] == {"path": "/x", "note": {"deep": 1}}
+
+
+class Echo:
+    def act(self, x=None):
+        return {"y": x}
+
+
+def test_a_frame_naming_an_unknown_record_is_action_missing_and_records_are_kept_while_the_flow_runs():
+    from sessioning.gen2025.engine.errors import ActionMissing
+
+    e = Engine(logging="OFF")
+    A, B = e.instrument(Echo()), e.instrument(Echo())  # noqa: N806
+    seen = {}
+
+    def forged(frame):
+        return {k: ("not-a-record" if repr(k) == "Symbol(action_0)" else v) for k, v in frame.items()}
+
+    def Forge(x):  # noqa: N802 - its where swaps the hidden id of the record `when` matched
+        return {"when": actions([A.act, {"x": x}, {}]), "where": lambda frames: frames.map(forged),
+                "then": actions([B.act, {"x": x}])}
+
+    def Watch(x):  # noqa: N802 - while B runs, its own flow's records are in the store
+        def where(frames):
+            (frame,) = frames
+            flow = next(v for k, v in frame.items() if repr(k) == "Symbol(flow)")
+            seen["flow"] = [(r.action.label, r.id in e.actions.ids) for r in e.actions.flows[flow]]
+            return frames
+        return {"when": actions([B.act, {"x": x}, {}]), "where": where, "then": actions()}
+
+    e.register({"Forge": Forge, "Watch": Watch})
+    try:
+        A.act(x=1)
+    except ActionMissing as err:
+        assert err.original == "Action None missing or missing synced Map."
+    else:
+        raise AssertionError("a forged action id must raise ActionMissing")
+    assert e.actions.flows == {} and e.actions.ids == {}  # the outside call's flow is forgotten
+
+    e = Engine(logging="OFF")
+    A, B = e.instrument(Echo()), e.instrument(Echo())  # noqa: N806
+
+    def Call(x):  # noqa: N802
+        return {"when": actions([A.act, {"x": x}, {}]), "then": actions([B.act, {"x": x}])}
+
+    e.register({"Call": Call, "Watch": Watch})
+    A.act(x=2)
+    assert seen["flow"] == [("Echo.act", True), ("Echo.act", True)]
+    assert e.actions.flows == {} and e.actions.ids == {}

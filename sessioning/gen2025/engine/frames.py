@@ -171,16 +171,7 @@ class Frames(list):
         return out
 
 
-_new_list = list.__new__
-_extend_list = list.extend
-
-
-def frames_from(frames: list) -> Frames:
-    """``Frames(frames)`` for a plain list, without running ``Frames.__init__`` (the engine's hot path)."""
-    out = _new_list(Frames)
-    if frames:
-        _extend_list(out, frames)
-    return out
+_new_list = list.__new__  # an empty Frames without running Frames.__init__ (the engine's hot path)
 
 
 def _record(kind: str, name: str, before: list, after: list) -> None:

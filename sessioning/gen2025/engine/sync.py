@@ -31,8 +31,8 @@ from .actions import ActionRecord, ActionStore
 from .define import Sync, build_sync, named_syncs
 from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding, NotIterable
 from .explain import explain_missing_binding
-from .frames import Frames, current_where, frames_from
-from .instrument import InstrumentedAction, InstrumentedConcept
+from .frames import Frames, current_where
+from .instrument import InstrumentedAction, InstrumentedConcept, adapt
 from .matching import match_when
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine, overrides
 from .recorder import Recorder
@@ -45,6 +45,8 @@ from .vars import FLOW, Var
 _TRACE = Logging.TRACE
 _VERBOSE = Logging.VERBOSE
 _where_get = current_where.get
+_new_frames = list.__new__
+_extend_frames = list.extend
 # What observers are told a ``when`` that matched nothing gave, when no ``where`` will see it: one
 # shared empty ``Frames`` (observers only read it; the recorder keeps one per sync tried).
 _NO_FRAMES = Frames()
@@ -163,18 +165,25 @@ class Engine:
         if not flow:
             flow = random_v4()
         record = ActionRecord(action_id or random_v4(), action, given, flow)
-        self.actions.invoke(record)
+        # self.actions.invoke(record), written out (every action): kept by flow and by id.
+        store = self.actions
+        records = store.flows.get(flow)
+        if records is None:
+            records = store.flows.setdefault(flow, [])  # atomic, should two threads share a flow
+        records.append(record)
+        store.ids[record.id] = record
         observer = self._on_action
         handle = observer.action_started(record, cause) if self._hear_started else None
         try:
             observer.before_call(record, handle)
             started = perf_counter()
+            method = action.action  # action.call_method(given), written out: every action runs here
             if _where_get() is None:
-                output = action.call_method(given)
+                output = method(**adapt(method, given))
             else:
                 token = current_where.set(None)  # an action called inside `where` is not part of it
                 try:
-                    output = action.call_method(given)
+                    output = method(**adapt(method, given))
                 finally:
                     current_where.reset(token)
             record.output = output
@@ -230,7 +239,9 @@ class Engine:
             if heard:
                 observer.when_matched(trial, _NO_FRAMES, reports)
             return
-        frames = frames_from(matched)
+        frames = _new_frames(Frames)  # Frames(matched), without Frames.__init__'s tests of its argument
+        if matched:
+            _extend_frames(frames, matched)
         if heard:
             observer.when_matched(trial, frames, reports)
         if self.logging == _VERBOSE and frames:
@@ -284,8 +295,20 @@ class Engine:
         calls: list[Call] = []
         name, then = sync.name, sync.then
         then_resolved = self._on_trial.then_resolved if self._hear_trials else None
+        ids = self.actions.ids
         for frame in frames:
-            records = self._when_records(sync, frame)
+            # The record each `when` pattern of this frame matched, by the ids in its hidden variables
+            # (here rather than in a helper: one call fewer per sync that fires).
+            records = []
+            is_dict = isinstance(frame, dict)
+            for var in sync.action_vars:
+                action_id = frame.get(var) if is_dict else None
+                if not isinstance(action_id, str):
+                    raise MissingActionId(sync=name)
+                rec = ids.get(action_id)
+                if rec is None:
+                    raise ActionMissing(f"Action {rec} missing or missing synced Map.", sync=name)
+                records.append(rec)
             resolved = []  # a loop, not a comprehension: before Python 3.12 that is one more call
             for index, pattern in enumerate(then):
                 resolved.append((pattern.action, self._then_input(sync, index, frame, steps), frame.get(FLOW),
@@ -297,21 +320,6 @@ class Engine:
                 then_resolved(trial, resolved)
             calls += resolved
         return calls
-
-    def _when_records(self, sync: Sync, frame: Any) -> list[ActionRecord]:
-        """The record each ``when`` pattern of ``frame`` matched (by the ids in its hidden variables)."""
-        ids = self.actions.ids
-        records = []
-        is_dict = isinstance(frame, dict)
-        for var in sync.action_vars:
-            action_id = frame.get(var) if is_dict else None
-            if not isinstance(action_id, str):
-                raise MissingActionId(sync=sync.name)
-            rec = ids.get(action_id)
-            if rec is None:
-                raise ActionMissing(f"Action {rec} missing or missing synced Map.", sync=sync.name)
-            records.append(rec)
-        return records
 
     def _then_input(self, sync: Sync, index: int, frame: dict, steps: Any) -> dict[str, Any]:
         pattern = sync.then[index]
