@@ -29,11 +29,30 @@ _LEAVES = frozenset({str, int, float, bool, type(None), list})
 _INT64 = 1 << 63  # BSON's integers: -2**63 <= n < 2**63, larger ones raise OverflowError
 _UTC = dt.UTC
 _DATETIME = dt.datetime
+# mongomock's conversion of a datetime is `.replace(tzinfo=None, microsecond=ms * 1000)`, a C call
+# that parses its keywords and then the constructor's again (about seven times a subtraction). The
+# same value by arithmetic: shift a UTC datetime onto the naive epoch and drop the microseconds past
+# the millisecond by subtracting one of these (arithmetic results have fold 0, as replace's here).
+_UTC_EPOCH = _DATETIME(1970, 1, 1, tzinfo=_UTC)
+_NAIVE_EPOCH = _DATETIME(1970, 1, 1)
+_SUB_MS = tuple(dt.timedelta(microseconds=us) for us in range(1000))
+
+
+#: Values that :func:`copy_document` shares rather than copies: immutable (a datetime too).
+_SHARED = KEPT | {_DATETIME}
 
 
 def copy_document(value: Any) -> Any:
     """Deep copy of BSON-like data (dicts, lists, scalars), faster than copy.deepcopy."""
-    if isinstance(value, dict):
+    if type(value) is dict:
+        # The C copy, then only the values that need copying replaced: a comprehension costs a
+        # function frame per dict (every find_one returns a copy).
+        out = value.copy()
+        for k, v in value.items():
+            if type(v) not in _SHARED:
+                out[k] = copy_document(v)
+        return out
+    if isinstance(value, dict):  # a subclass: copied into a plain dict
         return {k: v if type(v) in KEPT else copy_document(v) for k, v in value.items()}
     if isinstance(value, list):
         return [v if type(v) in KEPT else copy_document(v) for v in value]
@@ -89,10 +108,26 @@ def checked_stored_form(data: dict) -> dict | None:
         return None
 
 
+#: Field names that passed :func:`_good_name` (documents reuse a handful of names): one set look-up
+#: instead of three tests per field. Bounded, so that made-up names cannot grow it without end.
+_GOOD_NAMES: set[str] = set()
+_MAX_GOOD_NAMES = 10_000
+
+
+def _good_name(key: str) -> bool:
+    """A ``str`` field name that BSON encodes and mongomock accepts: ASCII, no NUL, no leading ``$``."""
+    if "\0" in key or key[:1] == "$" or not key.isascii():
+        return False
+    if len(_GOOD_NAMES) < _MAX_GOOD_NAMES:
+        _GOOD_NAMES.add(key)
+    return True
+
+
 def _walk_dict(data: dict) -> dict | None:
     out = {}
     for key, value in data.items():
-        if type(key) is not str or "\0" in key or key[:1] == "$" or not key.isascii():
+        # Exact str first: a subclass could make itself equal to a known name.
+        if type(key) is not str or key not in _GOOD_NAMES and not _good_name(key):
             return None
         t = type(value)
         if t is str:
@@ -105,6 +140,8 @@ def _walk_dict(data: dict) -> dict | None:
             value = _walk_dict(value)
             if value is None:
                 return None
+        elif t is _DATETIME and value.tzinfo is _UTC:  # a UTC timestamp (createdAt): _walk_other's, inline
+            value = _NAIVE_EPOCH + (value - _UTC_EPOCH) - _SUB_MS[value.microsecond % 1000]
         elif t is not float and t is not bool and value is not None:
             value = _walk_other(value, t)
             if value is None:
@@ -138,11 +175,12 @@ def _walk_other(value: Any, t: type) -> Any:
             out.append(item)
         return out
     if t is _DATETIME:
-        # patch_datetime_awareness_in_document's conversion, step for step (fold and all).
-        mongo_us = (value.microsecond // 1000) * 1000
+        # patch_datetime_awareness_in_document's conversion, to the same value (fold and all).
         tz = value.tzinfo
-        if tz is None:
-            return value.replace(microsecond=mongo_us)
-        if tz is _UTC:
-            return (value - value.utcoffset()).replace(tzinfo=None, microsecond=mongo_us)
+        if tz is _UTC:  # `(value - value.utcoffset()).replace(tzinfo=None, …)`: fold 0
+            return _NAIVE_EPOCH + (value - _UTC_EPOCH) - _SUB_MS[value.microsecond % 1000]
+        if tz is None:  # `value.replace(microsecond=…)` keeps the fold, which arithmetic resets
+            if value.fold:
+                return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+            return value - _SUB_MS[value.microsecond % 1000]
     return None

@@ -44,6 +44,7 @@ from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 from mongomock.results import DeleteResult, InsertOneResult, UpdateResult
 
+from .cursor import FastCursor
 from .documents import CHECK_KEYS as _CHECK_KEYS
 from .documents import checked_stored_form
 from .documents import copy_document as _copy
@@ -101,6 +102,20 @@ def _id_only(filter: Any) -> Any:
         if type(key) in _PLAIN_IDS:
             return key
     return _NO_ID
+
+
+_new = object.__new__
+#: pymongo 4.9 added UpdateResult's `in_client_bulk` slot (False for a collection's own update).
+_CLIENT_BULK_SLOT = "_UpdateResult__in_client_bulk" in vars(UpdateResult)
+
+
+def _insert_result(inserted_id: Any) -> InsertOneResult:
+    """``InsertOneResult(inserted_id, acknowledged=True)``, its slots filled without the two Python
+    ``__init__`` calls (tests/test_embedded_shortcuts.py compares every slot with pymongo's own)."""
+    result = _new(InsertOneResult)
+    result._InsertOneResult__inserted_id = inserted_id
+    result._WriteResult__acknowledged = True
+    return result
 
 
 def _plain_set(update: Any) -> dict | None:
@@ -188,9 +203,9 @@ class FastCollection(_mcoll.Collection):
 
     def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
         # The common point look-up, without building a cursor: same result as mongomock's.
-        if not args and not kwargs and self._plain_reads():
-            key = _id_only(filter)
-            if key is not _NO_ID:  # the point look-up by a plain `_id`: one dictionary read
+        if not args and not kwargs and (self.__dict__.get("_kit_plain") or self._plain_reads()):
+            if type(filter) is dict and len(filter) == 1 and type(key := filter.get("_id", _NO_ID)) in _PLAIN_IDS:
+                # the point look-up by a plain `_id` (`_id_only`, written out): one dictionary read
                 store = self._fast_store()
                 if store is not None:
                     doc = store._documents.get(key)
@@ -226,7 +241,7 @@ class FastCollection(_mcoll.Collection):
     # -- writes: mongomock's steps, in its order, with its helpers ---------------------------------
     def insert_one(self, document, bypass_document_validation=False, session=None):
         if session is None and type(document) is dict and self.fast_paths:
-            return InsertOneResult(self._insert(document), acknowledged=True)
+            return _insert_result(self._insert(document))
         return super().insert_one(document, bypass_document_validation, session)
 
     def insert_one_stored(self, document: Any) -> tuple[InsertOneResult, dict] | None:
@@ -236,7 +251,7 @@ class FastCollection(_mcoll.Collection):
         store = self._fast_store() if type(key) in _PLAIN_IDS else None
         if store is None:
             return None
-        return InsertOneResult(key, acknowledged=True), self._insert_direct(store, key, document)
+        return _insert_result(key), self._insert_direct(store, key, document)
 
     def _insert(self, data, session=None, ordered=True):
         key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
@@ -270,24 +285,30 @@ class FastCollection(_mcoll.Collection):
 
     def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
         if not upsert and not args and not kwargs:
-            done = self._set_by_id(filter, update)
+            done = self.update_one_stored(filter, update)
             if done is not None:
                 return done[0]
         return super().update_one(filter, update, upsert, *args, **kwargs)
 
     def _update_result(self, n: int, modified: int) -> UpdateResult:
-        raw = {"connectionId": self._connection_id(), "err": None, "n": n, "nModified": modified,
-               "ok": 1, "upserted": None, "updatedExisting": bool(n)}
-        return UpdateResult(raw, acknowledged=True)
+        """``UpdateResult(raw, acknowledged=True)`` as mongomock makes it, the slots filled as in
+        :func:`_insert_result`."""
+        cid = self.__dict__.get("_kit_connection_id")
+        result = _new(UpdateResult)
+        result._UpdateResult__raw_result = {
+            "connectionId": cid if cid is not None else self._connection_id(), "err": None, "n": n,
+            "nModified": modified, "ok": 1, "upserted": None, "updatedExisting": bool(n)}
+        if _CLIENT_BULK_SLOT:
+            result._UpdateResult__in_client_bulk = False
+        result._WriteResult__acknowledged = True
+        return result
 
     def update_one_stored(self, filter: Any, update: Any) -> tuple[UpdateResult, dict | None, dict | None] | None:  # noqa: A002
         """``update_one(filter, update)`` on the direct path, with the versions before and after (for
-        the write recorder; ``None`` twice when nothing matched); ``None``, having done nothing, off it."""
-        return self._set_by_id(filter, update)
+        the write recorder; ``None`` twice when nothing matched); ``None``, having done nothing, off it.
 
-    def _set_by_id(self, filter: Any, update: Any) -> tuple[UpdateResult, dict | None, dict | None] | None:  # noqa: A002
-        """``{_id: x}`` + ``$set`` of plain top-level fields (how Requesting stores a response), as a new
-        version: the result, the version replaced and the new one."""
+        The direct path: ``{_id: x}`` + ``$set`` of plain top-level fields (how Requesting stores a
+        response), stored as a new version."""
         key = _id_only(filter)
         fields = _plain_set(update) if key is not _NO_ID else None
         store = self._fast_store() if fields is not None else None
@@ -408,29 +429,6 @@ class FastCollection(_mcoll.Collection):
                 else documents[k].get(fields[0]) == first)]  # == as the matcher: NaN is no duplicate
             if len(same) > 1:
                 raise duplicate_key_error(self.full_name, name, values)
-
-
-class FastCursor(_mcoll.Cursor):
-    """mongomock's Cursor, iterating in linear instead of quadratic time."""
-
-    def rewind(self):
-        self._emitted = 0
-        self._window = None
-        return self
-
-    def __next__(self):
-        window = getattr(self, "_window", None)
-        if window is None or window[0] is not self._results or window[1] != (self._skip, self._limit):
-            results = self._compute_results(with_limit_and_skip=True)
-            self._window = window = (self._results, (self._skip, self._limit), results)
-        try:
-            doc = window[2][self._emitted]
-        except IndexError as err:
-            raise StopIteration() from err
-        self._emitted += 1
-        return doc
-
-    next = __next__
 
 
 patch_store()
