@@ -282,7 +282,9 @@ class WatchedCollection(_Wrapper):
         if db.readonly:
             db._refuse_if_readonly(op, self._coll_name)
         faults = db.faults
-        if faults:  # armed: only then is the namespace worth building (a write's hot path)
+        # Armed: only then is the namespace worth building (a write's hot path). No rule at all (the
+        # usual case) is told by the list itself, without a call to Faults.__bool__.
+        if faults._rules and faults:
             faults.check(op, self._coll_name, doc, namespace=self._target.full_name)
         return _sink.get()
 
@@ -315,8 +317,11 @@ class WatchedCollection(_Wrapper):
         if sink is not None and direct is not None and not args and not kwargs:
             done = direct.insert_one_stored(document)  # the embedded direct path hands back what it stored
             if done is not None:
-                self._emit(sink, "insert", None, done[1])
-                return done[0]
+                result, stored = done
+                # _emit's record, written out (one call fewer per write); a stored version is a dict
+                sink({"op": "insert", "collection": self._coll_name, "_id": stored.get("_id"), "before": None,
+                      "after": stored})
+                return result
         result = self._target.insert_one(document, *args, **kwargs)
         if sink is not None:
             # As stored (dates truncated to milliseconds, naive UTC), not as passed.
@@ -373,9 +378,12 @@ class WatchedCollection(_Wrapper):
         done = direct.update_one_stored(filter, update) if direct is not None and not args and not kwargs else None
         if done is None:
             return self._update(sink, "update_one", filter, update, *args, **kwargs)
-        if sink is not None and done[1] is not None:
-            self._emit(sink, "update", done[1], done[2])
-        return done[0]
+        result, before, after = done
+        if sink is not None and before is not None:
+            # _emit's record, written out as in insert_one
+            sink({"op": "update", "collection": self._coll_name, "_id": after.get("_id"), "before": before,
+                  "after": after})
+        return result
 
     def update_many(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         return self._update(self._before_write("update"), "update_many", filter, update, *args, many=True, **kwargs)
