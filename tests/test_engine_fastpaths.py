@@ -9,33 +9,14 @@
 
 from __future__ import annotations
 
-import re
 import threading
+
+# The exported run with ids by order of appearance and clocks dropped, as the skipping test compares it.
+from test_engine_skipping import normalized  # noqa: E402
 
 from sessioning import Engine, Frames, RequestingConcept, Var, actions, connect, make_app
 from sessioning.gen2025.engine.frames import current_where
 from sessioning.gen2025.engine.instrument import adapt
-
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-CLOCK = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.+]+$")
-
-
-def normalized(data):
-    """Ids by order of appearance, clocks dropped (as in test_engine_skipping)."""
-    names: dict[str, str] = {}
-
-    def walk(x):
-        if isinstance(x, dict):
-            return {k: ("<t>" if k in ("started", "duration_ms") else walk(v)) for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v) for v in x]
-        if isinstance(x, str) and CLOCK.match(x):
-            return "<t>"
-        if isinstance(x, str):
-            return UUID.sub(lambda m: names.setdefault(m.group(0), f"<id{len(names)}>"), x)
-        return x
-
-    return walk(data)
 
 
 class Rows:
