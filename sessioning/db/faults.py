@@ -215,14 +215,6 @@ class Faults:
         finally:
             self.remove(rule)
 
-    def check_action(self, action: str) -> None:
-        """``check("action", action)``, as quick as can be when nothing is armed: it runs before every action."""
-        seen = self._actions_seen
-        if action not in seen and len(seen) < 10_000:
-            seen.add(action)
-        if self._rules:
-            self.check("action", action)
-
     def check(self, op: str, target: str, doc: dict | None = None, namespace: str | None = None) -> None:
         """Raise the armed error if a rule matches this operation (called by the database wrapper).
 

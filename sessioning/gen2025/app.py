@@ -44,7 +44,7 @@ class ActionFaults(EngineObserver):
         action = record.action
         faults = self._faults.get(id(action.concept))
         if faults is not None:
-            faults.check_action(action.label)
+            faults.check("action", action.label)
 
 
 class AppEngine(Engine):

@@ -79,11 +79,8 @@ class RequestingServer:
         handler: 200 with the first response, 500 if anything threw, 504 if nothing responded.
         The 504 is reported at once (nothing can respond after the cascade) unless ``wait=True``.
         """
-        found = self._requesting  # self.requesting(), its usual case written out
-        if found is None or found[0] != len(self.engine.concepts):
-            self.requesting()
-            found = self._requesting
-        _, _, request_action, concept = found
+        self.requesting()
+        _, _, request_action, concept = self._requesting
         if body is None:
             data = {**inputs, "path": path} if inputs else {"path": path}
         elif isinstance(body, Mapping):

@@ -111,8 +111,7 @@ class ActionStore:
         # GIL, and a flow's records are only ever read by the thread running that flow.
 
     def invoke(self, record: ActionRecord) -> None:
-        """Keep a new record (``ActionConcept.invoke``). ``Engine.invoke`` does the same inline
-        (a call fewer per action): change both together."""
+        """Keep a new record (``ActionConcept.invoke``)."""
         flow = self.flows.get(record.flow)
         if flow is None:
             flow = self.flows.setdefault(record.flow, [])  # atomic, should two threads share a flow

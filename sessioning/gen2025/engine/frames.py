@@ -171,7 +171,16 @@ class Frames(list):
         return out
 
 
-_new_list = list.__new__  # an empty Frames without running Frames.__init__ (the engine's hot path)
+_new_list = list.__new__
+_extend_list = list.extend
+
+
+def frames_from(frames: list) -> Frames:
+    """``Frames(frames)`` for a plain list, without running ``Frames.__init__`` (the engine's hot path)."""
+    out = _new_list(Frames)
+    if frames:
+        _extend_list(out, frames)
+    return out
 
 
 def _record(kind: str, name: str, before: list, after: list) -> None:

@@ -31,8 +31,8 @@ from .actions import ActionRecord, ActionStore
 from .define import Sync, build_sync, named_syncs
 from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding, NotIterable
 from .explain import explain_missing_binding
-from .frames import Frames, current_where
-from .instrument import InstrumentedAction, InstrumentedConcept, adapt
+from .frames import Frames, current_where, frames_from
+from .instrument import InstrumentedAction, InstrumentedConcept
 from .matching import match_when
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine, overrides
 from .recorder import Recorder
@@ -45,8 +45,6 @@ from .vars import FLOW, Var
 _TRACE = Logging.TRACE
 _VERBOSE = Logging.VERBOSE
 _where_get = current_where.get
-_new_frames = list.__new__
-_extend_frames = list.extend
 # What observers are told a ``when`` that matched nothing gave, when no ``where`` will see it: one
 # shared empty ``Frames`` (observers only read it; the recorder keeps one per sync tried).
 _NO_FRAMES = Frames()
@@ -165,25 +163,18 @@ class Engine:
         if not flow:
             flow = random_v4()
         record = ActionRecord(action_id or random_v4(), action, given, flow)
-        # self.actions.invoke(record), written out (every action): kept by flow and by id.
-        store = self.actions
-        records = store.flows.get(flow)
-        if records is None:
-            records = store.flows.setdefault(flow, [])  # atomic, should two threads share a flow
-        records.append(record)
-        store.ids[record.id] = record
+        self.actions.invoke(record)
         observer = self._on_action
         handle = observer.action_started(record, cause) if self._hear_started else None
         try:
             observer.before_call(record, handle)
             started = perf_counter()
-            method = action.action  # action.call_method(given), written out: every action runs here
             if _where_get() is None:
-                output = method(**adapt(method, given))
+                output = action.call_method(given)
             else:
                 token = current_where.set(None)  # an action called inside `where` is not part of it
                 try:
-                    output = method(**adapt(method, given))
+                    output = action.call_method(given)
                 finally:
                     current_where.reset(token)
             record.output = output
@@ -239,9 +230,7 @@ class Engine:
             if heard:
                 observer.when_matched(trial, _NO_FRAMES, reports)
             return
-        frames = _new_frames(Frames)  # Frames(matched), without Frames.__init__'s tests of its argument
-        if matched:
-            _extend_frames(frames, matched)
+        frames = frames_from(matched)
         if heard:
             observer.when_matched(trial, frames, reports)
         if self.logging == _VERBOSE and frames:
