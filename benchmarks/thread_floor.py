@@ -1,24 +1,32 @@
-"""What W4's one-thread-per-flow costs before any flow runs: ``make bench-threads``.
+"""What W4's one-thread-per-flow costs apart from the flow: ``make bench-threads``.
 
     .venv/bin/python benchmarks/thread_floor.py [--threads 1000] [--rounds 5] [--course-us 180]
+                                                [--units 1,2,4,8]
 
 W4 (issue 11) starts 1,000 threads, one login each, then joins them; the course engine runs its
 1,000 logins as promises in one thread. So the kit's W4 time per flow is the price of a Python
-thread on this machine plus the flow run in a fresh thread. This measures the two apart, in one
-fresh process, as the W4 harness does it (all threads built, then started, then joined):
+thread on this machine, plus the flow run in a fresh thread, plus what the two do to each other.
+This measures them apart, in one fresh process, exactly as the W4 harness runs its threads (built,
+started and joined inside the clock):
 
 * ``empty``: threads whose target does nothing: the floor no engine can go under;
-* ``flow in a thread``: the kit's recorded login in each thread, timed inside the thread (median);
-* ``flow in the main thread``: the same logins one after another, as W1 runs them.
+* ``kit login``: the kit's recorded login in each thread (also timed inside the thread, median),
+  beside the same logins run one after another in the main thread, as W1 runs them;
+* ``plain Python job``: no kit code at all, a mix of dict, string, JSON and small-object work
+  in ``--units`` of about 14 µs each on the machine this was written on (its main-thread time is
+  measured and printed), run in the same pattern. This is what any
+  engine written in Python pays for a flow of that cost here, so it tells the kit's own overhead
+  apart from the price of the pattern on this machine and interpreter.
 
 With ``--course-us`` (the course engine's W4 µs per flow from ``../shared/bench/run.sh``), it also
-prints what a flow in a thread would have to cost for the kit to match it. Best of ``--rounds``.
+prints the costliest plain job that still fits in the course's time. Best of ``--rounds``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
 import sys
 import threading
@@ -29,12 +37,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_workloads import N_USERS, build  # noqa: E402 - the same world as make bench
 
+_DOC = {"user": "u1", "items": [{"a": i, "b": str(i), "c": [1.5, None, True]} for i in range(6)]}
+
+
+class _Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+def _plain_unit(k: int) -> int:
+    """One unit of engine-like Python work: JSON, f-strings, dicts, sorting, small objects.
+
+    Nothing here releases the GIL or makes a system call, so a thread running it holds the
+    interpreter the whole time, as a kit flow does.
+    """
+    doc = json.loads(json.dumps(_DOC))
+    key = f"session-{k}-{doc['user']}"
+    rows = sorted(doc["items"], key=lambda d: d["b"], reverse=True)
+    index = {r["b"]: r for r in rows}
+    return len(key) + sum(_Point(i, k).x for i in range(8)) + len(index)
+
+
+def plain_job(units: int):
+    def job(k: int) -> None:
+        for _ in range(units):
+            _plain_unit(k)
+    return job
+
 
 def threads_per_flow(target, n: int) -> tuple[float, float]:
-    """Wall and CPU µs per thread of ``n`` threads running ``target(k)``, started then joined."""
-    threads = [threading.Thread(target=target, args=(k,)) for k in range(n)]
+    """Wall and CPU µs per thread of ``n`` threads running ``target(k)``, as the W4 harness does."""
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
+    threads = [threading.Thread(target=target, args=(k,)) for k in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -42,11 +79,20 @@ def threads_per_flow(target, n: int) -> tuple[float, float]:
     return (time.perf_counter() - t0) * 1e6 / n, (time.process_time() - c0) * 1e6 / n
 
 
+def main_thread_us(target, n: int) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    for k in range(n):
+        target(k)
+    return (time.perf_counter() - t0) * 1e6 / n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--course-us", type=float, help="the course engine's W4 µs per flow, to print the budget")
+    ap.add_argument("--units", default="1,2,4,8", help="plain Python jobs to run, in units of work")
     a = ap.parse_args()
 
     import sessioning as ss
@@ -65,27 +111,36 @@ def main() -> None:
         if "session" not in body:
             raise SystemExit(f"login {k} failed: {body}")
 
-    for k in range(n):  # warm: every code path compiled and specialised before anything is timed
-        login(k)
-    empty, threaded, main_thread = [], [], []
+    main_thread_us(login, n)  # warm: every code path compiled and specialised before anything is timed
+    jobs = [("empty", plain_job(0))]
+    for units in (int(x) for x in a.units.split(",") if x.strip()):
+        jobs.append((f"plain Python job, {units} unit{'s' * (units != 1)}", plain_job(units)))
+    rows: dict[str, list[tuple[float, float, float]]] = {}
     for _ in range(a.rounds):
-        empty.append(threads_per_flow(lambda k: None, n))
-        threaded.append((*threads_per_flow(login, n), statistics.median(inside) * 1e6))
-        gc.collect()
-        t0 = time.perf_counter()
-        for k in range(n):
-            login(k)
-        main_thread.append((time.perf_counter() - t0) * 1e6 / n)
-    floor = min(e[0] for e in empty)
-    best = min(threaded)
-    print(f"{n:,} threads, best of {a.rounds} rounds, recording on (µs per flow)")
-    print(f"  empty threads (the floor):        {floor:7.1f} wall, {min(e[1] for e in empty):7.1f} CPU")
-    print(f"  W4 as the harness runs it:        {best[0]:7.1f} wall, {best[1]:7.1f} CPU")
-    print(f"    of which the flow, in a thread: {best[2]:7.1f} (median, timed inside the thread)")
-    print(f"  the same flows in the main thread:{min(main_thread):7.1f}")
+        for name, job in jobs:
+            rows.setdefault(name, []).append((*threads_per_flow(job, n), main_thread_us(job, n)))
+        wall, cpu = threads_per_flow(login, n)
+        rows.setdefault("kit login (recording on)", []).append((wall, cpu, main_thread_us(login, n)))
+        rows.setdefault("  timed inside its thread", []).append((statistics.median(inside) * 1e6, 0.0, 0.0))
+    print(f"{n:,} threads, built, started and joined inside the clock as the W4 harness does; "
+          f"best of {a.rounds} rounds (µs per flow)")
+    print(f"  {'job':<34}{'main thread':>12}{'W4 pattern':>12}{'CPU':>8}{'pattern cost':>14}")
+    # Each column's best round on its own: a busy moment spoils one reading, not the row.
+    best = {name: tuple(min(col) for col in zip(*r)) for name, r in rows.items()}
+    for name, (wall, cpu, main_us) in best.items():
+        if name.startswith("  "):
+            print(f"  {name:<34}{'':>12}{wall:>12.1f}")
+            continue
+        print(f"  {name:<34}{main_us:>12.1f}{wall:>12.1f}{cpu:>8.1f}{wall - main_us:>14.1f}")
     if a.course_us:
-        print(f"  to match the course's {a.course_us:.0f} µs, a flow in a fresh thread may cost "
-              f"{a.course_us - floor:.0f} µs (the floor takes {floor / a.course_us:.0%} of it)")
+        fits = [(best[name][2], name) for name in best if name.startswith("plain") and best[name][0] <= a.course_us]
+        floor = best["empty"][0]
+        print(f"  the course runs W4 at {a.course_us:.0f} µs per flow; the empty thread alone takes {floor:.0f} "
+              f"({floor / a.course_us:.0%} of it)")
+        if fits:
+            print(f"  the costliest plain job that fits: {max(fits)[1]} ({max(fits)[0]:.0f} µs in the main thread)")
+        else:
+            print("  no plain job tried fits: a flow of that cost in a fresh thread is already slower than the course")
 
 
 if __name__ == "__main__":
