@@ -15,7 +15,7 @@ import time
 
 import mongomock
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mongomock import helpers
 from pymongo.results import InsertOneResult, UpdateResult
@@ -47,6 +47,65 @@ def test_stored_datetimes_at_the_edges(value):
     for candidate in (value, value.replace(tzinfo=dt.UTC), value.replace(fold=1)):
         expected = helpers.patch_datetime_awareness_in_document(candidate)
         assert _exact(checked_stored_form({"t": candidate})["t"]) == _exact(expected)
+
+
+# -- the checked stored form --------------------------------------------------------------------------
+_NAMES = st.sampled_from(["a", "b", "_id", "", "$x", "x\0", "é", "\ud800", "a.b"])
+_LEAVES = (st.text(max_size=3) | st.sampled_from(["\ud800", "é", "ok"]) | st.integers(-(2**64), 2**64) | st.floats()
+           | st.booleans() | st.none() | st.datetimes(timezones=st.sampled_from([dt.UTC, None])))
+_DOCS = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=3)
+                     | st.tuples(inner), max_leaves=10)
+
+
+def _same(a, b) -> bool:
+    """Equal, of the same exact types all the way down (a datetime to the fold and tzinfo)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dt.datetime):
+        return _exact(a) == _exact(b)
+    return a == b or a != a and b != b  # NaN is itself here
+
+
+def _containers(value, out: list) -> list:
+    if isinstance(value, (dict, list)):
+        out.append(value)
+        for v in value.values() if isinstance(value, dict) else value:
+            _containers(v, out)
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(doc=st.dictionaries(_NAMES, _DOCS, max_size=4))
+@example(doc={"a": "\ud800"})  # each kind of refusal at least once, whatever the draw
+@example(doc={"a": {"b": ["ok", "\ud800"]}, "t": dt.datetime(2024, 1, 1, 0, 0, 0, 1234, tzinfo=dt.UTC)})
+@example(doc={"a": {"$x": 1}})
+@example(doc={"i": 2**63})
+@example(doc={"a": {"b": {"c": dt.datetime(2024, 1, 1, 0, 0, 0, 1234)}}, "l": [{"d": 1}]})
+def test_the_checked_stored_form_is_mongomocks_stored_copy_or_none(doc):
+    """Every document the walk accepts, mongomock accepts too and stores as the walk's copy, sharing no
+    dict or list with the caller's; one that mongomock refuses, the walk does not accept."""
+    walked = checked_stored_form(doc)
+    try:
+        documents.validate_new(doc)
+    except Exception:  # noqa: BLE001 - mongomock's error, whichever: the walk must have said None
+        assert walked is None
+        return
+    if walked is not None:
+        assert _same(walked, documents.stored_form(doc))
+        mine = {id(c) for c in _containers(doc, [])}
+        assert not any(id(c) in mine for c in _containers(walked, []))
+
+
+def test_the_checked_stored_form_gives_up_past_the_recursion_limit():
+    deep: dict = {}
+    for _ in range(5000):
+        deep = {"d": deep}
+    assert checked_stored_form(deep) is None
+    assert checked_stored_form({"a": [deep]}) is None
 
 
 # -- result objects --------------------------------------------------------------------------------------
