@@ -137,6 +137,19 @@ def test_results_are_pymongos_slot_for_slot():
     assert coll._update_result(1, 1).raw_result is not coll._update_result(1, 1).raw_result  # each its own
 
 
+def test_the_direct_writes_results_are_pymongos_slot_for_slot():
+    """What insert_one_stored and update_one_stored hand back (to the write recorder and to callers)."""
+    coll = mongomock.MongoClient().db.get_collection("c")
+    cid = coll.database.client._id
+    made, stored = coll.insert_one_stored({"_id": "a", "n": 1})
+    assert _slots(made) == _slots(InsertOneResult("a", acknowledged=True)) and stored == {"_id": "a", "n": 1}
+    for filter, update, n, modified in (({"_id": "b"}, 1, 0, 0), ({"_id": "a"}, 1, 1, 0), ({"_id": "a"}, 2, 1, 1)):
+        made = coll.update_one_stored(filter, {"$set": {"n": update}})[0]
+        raw = {"connectionId": cid, "err": None, "n": n, "nModified": modified, "ok": 1, "upserted": None,
+               "updatedExisting": bool(n)}
+        assert _slots(made) == _slots(UpdateResult(raw, acknowledged=True))
+
+
 # -- field names ---------------------------------------------------------------------------------------
 class _LooksLikeAName(str):
     """Equal to (and hashed as) a known good name, but not a str: BSON and mongomock decide."""

@@ -149,17 +149,7 @@ class FastCollection(_mcoll.Collection):
 
     def _fast_store(self) -> Any:
         """The collection's store when the direct paths apply (no TTL index to expire first), else ``None``."""
-        # Through the instance dict: mongomock's Collection has a __getattr__, which makes every
-        # attribute read of `self` take the slow, unspecialized path.
-        d = self.__dict__
-        if not d.get("fast_paths", FastCollection.fast_paths):
-            return None
-        store = d["_db_store"]._collections.get(d["_name"])
-        if store is None:
-            store = self._store
-        # `_kit_ids_broken`: an update that mongomock aborted left a document whose `_id` is not its
-        # key (it changes documents in place without rollback); only its scans find that one now.
-        return store if not store._ttl_indexes and "_kit_ids_broken" not in store.__dict__ else None
+        return _direct_store(self, self.__dict__)
 
     def _connection_id(self) -> Any:
         d = self.__dict__
@@ -203,10 +193,10 @@ class FastCollection(_mcoll.Collection):
 
     def find_one(self, filter=None, *args, **kwargs):  # noqa: A002
         # The common point look-up, without building a cursor: same result as mongomock's.
-        if not args and not kwargs and (self.__dict__.get("_kit_plain") or self._plain_reads()):
+        if not args and not kwargs and ((d := self.__dict__).get("_kit_plain") or self._plain_reads()):
             if type(filter) is dict and len(filter) == 1 and type(key := filter.get("_id", _NO_ID)) in _PLAIN_IDS:
                 # the point look-up by a plain `_id` (`_id_only`, written out): one dictionary read
-                store = self._fast_store()
+                store = _direct_store(self, d)
                 if store is not None:
                     doc = store._documents.get(key)
                     return _copy(doc) if doc is not None else None
@@ -248,10 +238,10 @@ class FastCollection(_mcoll.Collection):
         """``insert_one(document)`` on the direct path, with the version it stored (for the write
         recorder, which would otherwise read it back); ``None``, having done nothing, off that path."""
         key = document.get("_id", _NO_ID) if type(document) is dict else _NO_ID
-        store = self._fast_store() if type(key) in _PLAIN_IDS else None
+        store = _direct_store(self, self.__dict__) if type(key) in _PLAIN_IDS else None
         if store is None:
             return None
-        return _insert_result(key), self._insert_direct(store, key, document)
+        return _insert_result(key), _insert_direct(self, store, key, document)
 
     def _insert(self, data, session=None, ordered=True):
         key = data.get("_id", _NO_ID) if type(data) is dict else _NO_ID
@@ -262,26 +252,8 @@ class FastCollection(_mcoll.Collection):
                 if data["_id"] in self._store._documents:
                     raise duplicate_key_error(self.full_name, "_id_", {"_id": data["_id"]})
             return super()._insert(data, session=session, ordered=ordered)
-        self._insert_direct(store, key, data)
+        _insert_direct(self, store, key, data)
         return key
-
-    def _insert_direct(self, store: Any, key: Any, data: dict) -> dict:
-        """mongomock's insert steps for a dict with a plain ``_id``; the stored version."""
-        stored = checked_stored_form(data)
-        if stored is None:  # not provably valid: mongomock's checks raise its error, if any
-            _validate(data)
-        if key in store._documents:
-            raise duplicate_key_error(self.full_name, "_id_", {"_id": key})
-        if stored is None:
-            stored = _stored(data)
-        put_document(store, key, stored)
-        try:
-            if store.indexes:  # mongomock's rule, as _ensure_uniques applies it (none: nothing to check)
-                self._ensure_uniques(stored)
-        except DuplicateKeyError:
-            del store[key]  # rollback, as mongomock does
-            raise
-        return stored
 
     def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
         if not upsert and not args and not kwargs:
@@ -291,17 +263,8 @@ class FastCollection(_mcoll.Collection):
         return super().update_one(filter, update, upsert, *args, **kwargs)
 
     def _update_result(self, n: int, modified: int) -> UpdateResult:
-        """``UpdateResult(raw, acknowledged=True)`` as mongomock makes it, the slots filled as in
-        :func:`_insert_result`."""
-        cid = self.__dict__.get("_kit_connection_id")
-        result = _new(UpdateResult)
-        result._UpdateResult__raw_result = {
-            "connectionId": cid if cid is not None else self._connection_id(), "err": None, "n": n,
-            "nModified": modified, "ok": 1, "upserted": None, "updatedExisting": bool(n)}
-        if _CLIENT_BULK_SLOT:
-            result._UpdateResult__in_client_bulk = False
-        result._WriteResult__acknowledged = True
-        return result
+        """``UpdateResult(raw, acknowledged=True)`` as mongomock makes it."""
+        return _update_result(self._connection_id(), n, modified)
 
     def update_one_stored(self, filter: Any, update: Any) -> tuple[UpdateResult, dict | None, dict | None] | None:  # noqa: A002
         """``update_one(filter, update)`` on the direct path, with the versions before and after (for
@@ -311,9 +274,13 @@ class FastCollection(_mcoll.Collection):
         response), stored as a new version."""
         key = _id_only(filter)
         fields = _plain_set(update) if key is not _NO_ID else None
-        store = self._fast_store() if fields is not None else None
+        d = self.__dict__
+        store = _direct_store(self, d) if fields is not None else None
         if store is None:
             return None
+        cid = d.get("_kit_connection_id")
+        if cid is None:
+            cid = self._connection_id()
         values = checked_stored_form(fields)
         if values is None:  # not provably valid: let BSON say
             values = _stored(fields)
@@ -323,7 +290,7 @@ class FastCollection(_mcoll.Collection):
                 return None  # mongomock raises it between two fields, after the first is set: let it
         old = store._documents.get(key)
         if old is None:
-            return self._update_result(0, 0), None, None
+            return _update_result(cid, 0, 0), None, None
         new = dict(old)
         changed = False
         for name, value in values.items():
@@ -337,7 +304,7 @@ class FastCollection(_mcoll.Collection):
             except DuplicateKeyError:
                 put_document(store, key, old)  # rollback, as mongomock does
                 raise
-        return self._update_result(1, int(changed)), old, new
+        return _update_result(cid, 1, int(changed)), old, new
 
     def _update(self, spec, document, *args, **kwargs):
         # Copy-on-write: mongomock edits matched documents in place; it gets fresh copies to edit,
@@ -429,6 +396,50 @@ class FastCollection(_mcoll.Collection):
                 else documents[k].get(fields[0]) == first)]  # == as the matcher: NaN is no duplicate
             if len(same) > 1:
                 raise duplicate_key_error(self.full_name, name, values)
+
+
+def _direct_store(coll: FastCollection, d: dict) -> Any:
+    """``coll._fast_store()``, ``d`` its instance dict: read once by the direct paths, as mongomock's
+    ``Collection.__getattr__`` keeps every read of ``coll.x`` (methods too) off Python's fast path."""
+    if not d.get("fast_paths", FastCollection.fast_paths):
+        return None
+    store = d["_db_store"]._collections.get(d["_name"])
+    if store is None:
+        store = coll._store
+    # `_kit_ids_broken`: an update that mongomock aborted left a document whose `_id` is not its
+    # key (it changes documents in place without rollback); only its scans find that one now.
+    return store if not store._ttl_indexes and "_kit_ids_broken" not in store.__dict__ else None
+
+
+def _insert_direct(coll: FastCollection, store: Any, key: Any, data: dict) -> dict:
+    """mongomock's insert steps for a dict with a plain ``_id`` into ``coll``; the stored version."""
+    stored = checked_stored_form(data)
+    if stored is None:  # not provably valid: mongomock's checks raise its error, if any
+        _validate(data)
+    if key in store._documents:
+        raise duplicate_key_error(coll.full_name, "_id_", {"_id": key})
+    if stored is None:
+        stored = _stored(data)
+    put_document(store, key, stored)
+    try:
+        if store.indexes:  # mongomock's rule, as _ensure_uniques applies it (none: nothing to check)
+            coll._ensure_uniques(stored)
+    except DuplicateKeyError:
+        del store[key]  # rollback, as mongomock does
+        raise
+    return stored
+
+
+def _update_result(connection_id: Any, n: int, modified: int) -> UpdateResult:
+    """``UpdateResult(raw, acknowledged=True)`` as mongomock makes it, the slots filled as in
+    :func:`_insert_result`."""
+    result = _new(UpdateResult)
+    result._UpdateResult__raw_result = {"connectionId": connection_id, "err": None, "n": n,
+                                        "nModified": modified, "ok": 1, "upserted": None, "updatedExisting": bool(n)}
+    if _CLIENT_BULK_SLOT:
+        result._UpdateResult__in_client_bulk = False
+    result._WriteResult__acknowledged = True
+    return result
 
 
 patch_store()

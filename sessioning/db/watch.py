@@ -241,6 +241,7 @@ class WatchedCollection(_Wrapper):
     def __init__(self, target: Any, db: WatchedDatabase) -> None:
         self.__dict__["_target"] = target
         self.__dict__["_db"] = db
+        self.__dict__["_db_vars"] = db.__dict__  # its readonly and faults, for _write_checks
         # The embedded database's collection, whose direct paths report what they stored.
         self.__dict__["_direct"] = target if isinstance(target, FastCollection) else None
         self.__dict__["_coll_name"] = target.name  # a collection's name never changes (rename makes a new one)
@@ -253,8 +254,7 @@ class WatchedCollection(_Wrapper):
         return WatchedCollection(obj, self._db) if _is_collection(obj) else self._db._wrap(obj)
 
     def find_one(self, *args: Any, **kwargs: Any) -> Any:
-        # A read (allowed read-only too), here rather than through __getattr__: concepts call it on
-        # every request, and the attribute miss before __getattr__ builds an AttributeError.
+        # A read (read-only too), here rather than through __getattr__ (a miss first, on every request).
         return self._target.find_one(*args, **kwargs)
 
     def aggregate(self, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
@@ -278,15 +278,7 @@ class WatchedCollection(_Wrapper):
 
     # -- writes -----------------------------------------------------------------------------
     def _before_write(self, op: str, doc: dict | None = None) -> WriteSink | None:
-        db = self._db
-        if db.readonly:
-            db._refuse_if_readonly(op, self._coll_name)
-        faults = db.faults
-        # Armed: only then is the namespace worth building (a write's hot path). No rule at all (the
-        # usual case) is told by the list itself, without a call to Faults.__bool__.
-        if faults._rules and faults:
-            faults.check(op, self._coll_name, doc, namespace=self._target.full_name)
-        return _sink.get()
+        return _write_checks(self.__dict__, op, doc)
 
     def _emit(self, sink: WriteSink | None, op: str, before: Any, after: Any) -> None:
         if sink is None:
@@ -312,14 +304,14 @@ class WatchedCollection(_Wrapper):
         return [doc] if doc else []
 
     def insert_one(self, document: dict, *args: Any, **kwargs: Any) -> Any:
-        sink = self._before_write("insert", document)
-        direct = self._direct
+        sink = _write_checks(c := self.__dict__, "insert", document)  # the dict read once: see _write_checks
+        direct = c["_direct"]
         if sink is not None and direct is not None and not args and not kwargs:
             done = direct.insert_one_stored(document)  # the embedded direct path hands back what it stored
             if done is not None:
                 result, stored = done
                 # _emit's record, written out (one call fewer per write); a stored version is a dict
-                sink({"op": "insert", "collection": self._coll_name, "_id": stored.get("_id"), "before": None,
+                sink({"op": "insert", "collection": c["_coll_name"], "_id": stored.get("_id"), "before": None,
                       "after": stored})
                 return result
         result = self._target.insert_one(document, *args, **kwargs)
@@ -373,7 +365,8 @@ class WatchedCollection(_Wrapper):
         return result
 
     def update_one(self, filter: dict, update: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
-        sink, direct = self._before_write("update"), self._direct
+        c = self.__dict__  # read once: see _write_checks
+        sink, direct = _write_checks(c, "update"), c["_direct"]
         # The embedded direct path hands back the versions before and after: no reads around it.
         done = direct.update_one_stored(filter, update) if direct is not None and not args and not kwargs else None
         if done is None:
@@ -381,7 +374,7 @@ class WatchedCollection(_Wrapper):
         result, before, after = done
         if sink is not None and before is not None:
             # _emit's record, written out as in insert_one
-            sink({"op": "update", "collection": self._coll_name, "_id": after.get("_id"), "before": before,
+            sink({"op": "update", "collection": c["_coll_name"], "_id": after.get("_id"), "before": before,
                   "after": after})
         return result
 
@@ -466,6 +459,19 @@ class WatchedCollection(_Wrapper):
     def drop(self, *args: Any, **kwargs: Any) -> Any:
         self._db._refuse_if_readonly("drop", self.name)
         return self._target.drop(*args, **kwargs)
+
+
+def _write_checks(c: dict, op: str, doc: dict | None = None) -> WriteSink | None:
+    """A write's checks (read-only, faults) on the collection whose instance dict is ``c``; its sink. Write
+    paths read ``self.__dict__`` once: _Wrapper's ``__getattr__`` keeps ``self.x`` off Python's fast path."""
+    db = c["_db_vars"]
+    if db["readonly"]:
+        c["_db"]._refuse_if_readonly(op, c["_coll_name"])
+    faults = db["faults"]
+    # Armed: only then is the namespace built. No rule (the usual case): the list says so, no Faults.__bool__.
+    if faults._rules and faults:
+        faults.check(op, c["_coll_name"], doc, namespace=c["_target"].full_name)
+    return _sink.get()
 
 
 class WatchedClient(_Wrapper):
