@@ -211,3 +211,130 @@ def test_a_frame_naming_an_unknown_record_is_action_missing_and_records_are_kept
     A.act(x=2)
     assert seen["flow"] == [("Echo.act", True), ("Echo.act", True)]
     assert e.actions.flows == {} and e.actions.ids == {}
+
+
+def test_a_pattern_with_no_record_in_its_flow_reads_the_same_in_every_flow():
+    # Its report is made once per sync and shared by every flow: it must still read as its own.
+    e = Engine(logging="OFF")
+    A, B, C = e.instrument(Echo()), e.instrument(Echo()), e.instrument(Echo())  # noqa: N806
+
+    def Pair(x):  # noqa: N802 - B never runs, so its pattern finds no record
+        return {"when": actions([A.act, {"x": x}, {}], [B.act, {}, {}], [C.act, {}, {}]),
+                "then": actions([C.act, {"x": x}])}
+
+    e.register({"Pair": Pair})
+    A.act(x=1)
+    A.act(x=2)
+    runs = [[ev.to_dict() for ev in log.evaluations] for log in e.run.flows.values()]
+    assert len(runs) == 2 and all(len(evs) == 1 for evs in runs)
+    for (ev,) in runs:
+        assert [(p["pattern"], p["frames"]) for p in ev["when"]] == [(0, 1), (1, 0), (2, 0)]
+        assert ev["when"][1]["failure"] == {
+            "reason": "no_record", "pattern": 1, "action": "Echo.act",
+            "text": "no `Echo.act` has completed in this flow (it may run later in the cascade, or in another flow)"}
+        assert ev["when"][0]["failure"] is None and ev["when"][2]["failure"] is None
+        assert ev["fired"] == 0 and ev["frames_when"] == []
+
+
+class First(Echo):
+    pass
+
+
+class Second(Echo):
+    pass
+
+
+def test_a_pattern_whose_records_already_took_part_reads_the_same_in_every_flow():
+    # Both fires on Second's record (in First's cascade); tried afterwards for First's record, its
+    # first pattern meets only a record synced with it: a shared report, read as its own.
+    e = Engine(logging="OFF")
+    A, B, C = e.instrument(First()), e.instrument(Second()), e.instrument(Echo())  # noqa: N806
+
+    def Start(x):  # noqa: N802
+        return {"when": actions([A.act, {"x": x}, {}]), "then": actions([B.act, {"x": x}])}
+
+    def Both(x):  # noqa: N802
+        return {"when": actions([A.act, {"x": x}, {}], [B.act, {}, {}]), "then": actions([C.act, {"x": x}])}
+
+    e.register({"Start": Start, "Both": Both})
+    A.act(x=1)
+    A.act(x=2)
+    for log in e.run.flows.values():
+        tried = [(ev.sync, ev.trigger_action, ev.fired) for ev in log.evaluations]
+        assert tried == [("Start", "First.act", 1), ("Both", "Second.act", 1), ("Both", "First.act", 0)]
+        when = log.evaluations[-1].to_dict()["when"]
+        assert [(p["pattern"], p["frames"]) for p in when] == [(0, 0), (1, 0)]
+        assert when[0]["failure"] == {"reason": "synced", "pattern": 0, "action": "First.act",
+                                      "text": "`First.act` of this flow already took part in this sync"}
+        assert when[1]["failure"] is None
+
+
+def _logins_run(share: bool, monkeypatch):
+    from sessioning.gen2025.engine import sync
+
+    if not share:  # every trial keeps the list the engine made for it, as before the shared tuples
+        monkeypatch.setattr(sync, "when_frames", lambda *args: (sync.match_when(*args), None))
+    app = make_app(syncs="correct", fast_hash=True, logging="OFF")
+    app.request("/register", {"username": "ann", "password": "pw"})
+    bodies = [{"username": "ann", "password": "pw"}, {"username": "ann", "password": "no"},
+              {"username": "bob", "password": "pw"}, {"username": "ann", "password": "pw"}]
+    statuses = [(r.status, sorted(r.body)) for r in (app.request("/login", b) for b in bodies)]
+    monkeypatch.undo()
+    return app.engine.run, statuses
+
+
+def test_reports_shared_between_flows_read_as_each_flows_own(quiet_console, monkeypatch):
+    from sessioning.record import Evaluation
+
+    run, statuses = _logins_run(True, monkeypatch)
+    logins = [log for log in run.flows.values() if log.path == "/login"]
+    # The shortcut is taken: the first trial of two logins (LoginRequest, which fired) keeps one and
+    # the same tuple of reports.
+    kept = [[ev._when for ev in log._evaluations if type(ev) is Evaluation] for log in logins]
+    assert type(kept[0][0]) is tuple and kept[0][0] is kept[-1][0]
+    # Reading one flow's reports writes them out into a list of its own: the others are untouched.
+    logins[0].evaluations[0].when[0]["read"] = "by this flow only"
+    assert type(kept[-1][0]) is tuple and "read" not in logins[-1].evaluations[0].when[0]
+    del logins[0].evaluations[0].when[0]["read"]
+    plain_run, plain_statuses = _logins_run(False, monkeypatch)
+    assert statuses == plain_statuses
+    assert normalized(run.to_dict()) == normalized(plain_run.to_dict())
+
+
+def test_reports_after_a_pattern_of_two_frames_are_the_flows_own():
+    e = Engine(logging="OFF")
+    A, B, C = e.instrument(First()), e.instrument(Second()), e.instrument(Echo())  # noqa: N806
+
+    def Start():  # noqa: N802
+        return {"when": actions([A.act, {}, {}]), "then": actions([B.act, {"x": 1}], [B.act, {"x": 2}])}
+
+    def Watch():  # noqa: N802 - C never runs: its pattern finds no record, after one frame then two
+        return {"when": actions([B.act, {}, {}], [C.act, {}, {}]), "then": actions([C.act, {}])}
+
+    e.register({"Start": Start, "Watch": Watch})
+    A.act()
+    (log,) = e.run.flows.values()
+    watched = [[(p["pattern"], p["frames"]) for p in ev.when] for ev in log.evaluations if ev.sync == "Watch"]
+    assert watched == [[(0, 1), (1, 0)], [(0, 2), (1, 0)]]
+
+
+def test_reports_added_to_a_shared_tuple_go_to_a_list_of_the_evaluations_own():
+    from sessioning.record import Evaluation
+
+    class Fact:
+        def __init__(self, n):
+            self.n = n
+
+        def to_dict(self):
+            return {"n": self.n}
+
+    shared = (Fact(0),)
+    for add in ("when_done", "add_reports"):
+        ev = Evaluation(1, "flow", "trigger", "A.act", "S")
+        ev.when_done([], shared)
+        if add == "when_done":
+            ev.when_done([], [Fact(1)])
+        else:
+            ev.add_reports([Fact(1)])
+        assert ev.when == [{"n": 0}, {"n": 1}]
+        assert len(shared) == 1 and type(shared[0]) is Fact

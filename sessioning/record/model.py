@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +149,7 @@ class Evaluation:
         self.sync = sync
         # Set now because recording reads them (reading a slot not set costs a call to __getattr__);
         # lists are made when first needed.
-        self._when: list[Any] | None = None  # the engine's reports, or dicts: sentences written when read
+        self._when: Sequence[Any] | None = None  # the engine's reports, or dicts: sentences written when read
         self._where: list[Any] | None = None  # step dicts, or a query step's facts: written when read
         self._then: list[Any] | None = None  # the resolved calls, or dicts: written when read
         # The rest read as ``_UNSET`` says until set: ``_frames_when``/``_frames_where`` (raw frames,
@@ -176,6 +176,8 @@ class Evaluation:
         elif self._lazy_when:
             # Recording keeps the facts; the sentences are written here, once, when first read.
             self._lazy_when = False
+            if type(self._when) is tuple:  # reports shared with other flows: written out into a list of its own
+                self._when = list(self._when)
             _written_out(self._when, lambda item: item if type(item) is dict else item.to_dict())
         return self._when
 
@@ -235,18 +237,24 @@ class Evaluation:
         """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""
         if self._when is None:
             self._when = list(reports)
+        elif type(self._when) is tuple:  # shared with other flows: a list of its own
+            self._when = [*self._when, *reports]
         else:
             self._when.extend(reports)
         self._lazy_when = True
 
-    def when_done(self, frames: list | None, reports: list[Any] | None) -> None:
+    def when_done(self, frames: list | None, reports: Sequence[Any] | None) -> None:
         """``when`` gave ``frames`` (``None``: it threw) after ``reports``: both kept as they are.
 
         The recorder's hot path, one call per sync tried: ``reports`` is a list the engine made for
-        this trial alone and never changes again, so it is kept rather than copied."""
+        this trial alone and never changes again, or a tuple of reports shared by every flow whose
+        reports are the same (written out into a list of its own when read), so it is kept rather
+        than copied."""
         if reports:
             if self._when is None:
                 self._when = reports
+            elif type(self._when) is tuple:  # shared with other flows: a list of its own
+                self._when = [*self._when, *reports]
             else:
                 self._when.extend(reports)
             self._lazy_when = True

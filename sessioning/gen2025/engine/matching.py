@@ -31,6 +31,7 @@ Failure = dict[str, Any]
 
 _OBJECTS = (dict, list)
 _ABSENT = object()  # a key the record does not have (no stored value is this object)
+_SYNCED = (0, None)  # the closest miss so far: a record already synced with this sync (progress 0)
 
 
 def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRecord],
@@ -40,16 +41,26 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
     With a ``reports`` list, one :class:`Report` per pattern is appended to it as the pattern is
     done, so the patterns before one that throws (F8) are reported too. A report keeps the facts
     of the closest miss; its sentence is written only when someone reads it."""
+    return when_frames(sync, record, flow_records, reports)[0]
+
+
+def when_frames(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRecord],
+                reports: list[Any] | None = None) -> tuple[list[dict], tuple[Report, ...] | None]:
+    """:func:`match_when`, and the reports as one tuple shared by every flow when each of them is
+    (every pattern left one frame, or the first to leave none missed for a reason that is the same
+    in every flow), else ``None``: the engine hands that tuple on, so a recorded flow keeps no list
+    of its own for it (every object a retained flow keeps is traversed by the garbage collector)."""
     when = sync.when
     if not when:
-        return [{FLOW: record.flow}]
+        return [{FLOW: record.flow}], None
     flow = record.flow
     cached = _first[0]  # _first_frames(flow), its usual case written out: every sync tried asks
     frames = cached[1] if cached[0] == flow else _first_frames(flow)
     name = sync.name
     explain = reports is not None
     if explain:
-        ones, tails = _shared_reports(sync)
+        ones, tails, missing, synced, whole, whole_missing, whole_synced = _shared_reports(sync)
+    shared = True  # every report so far is a shared one (always one frame so far)
     i = 0
     for pattern, action_var in zip(when, sync.action_vars):
         # Every frame extended with every record of the pattern's action that matches it, and the
@@ -64,7 +75,7 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
                     continue
                 if name in cand.synced:
                     if explain and best is None:
-                        best = (0, ("synced", pattern.label))
+                        best = _SYNCED
                     continue
                 extended, progress, facts = match_facts(pattern, cand, frame)
                 if extended is None:
@@ -75,15 +86,30 @@ def match_when(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionRe
                 next_frames.append(extended)
         if not next_frames:
             if explain:
-                reports.append(Report(i, pattern, 0, best[1] if best else ("no_record", pattern.label, True)))
+                # A miss whose facts are the same in every flow (no record of the pattern's action at
+                # all, or only records already synced with this sync) has its report shared.
+                if best is None:
+                    reports.append(missing[i])
+                    kept = whole_missing[i] if shared else None
+                elif best is _SYNCED:
+                    reports.append(synced[i])
+                    kept = whole_synced[i] if shared else None
+                else:
+                    reports.append(Report(i, pattern, 0, best[1]))
+                    kept = None
                 reports += tails[i]  # the product is empty: the remaining patterns are not reached
-            return next_frames
+                return next_frames, kept
+            return next_frames, None
         if explain:
             n = len(next_frames)
-            reports.append(ones[i] if n == 1 else Report(i, pattern, n, None))
+            if n == 1:
+                reports.append(ones[i])
+            else:
+                reports.append(Report(i, pattern, n, None))
+                shared = False
         frames = next_frames
         i += 1
-    return frames
+    return frames, (whole if explain and shared else None)
 
 
 # The frames every ``when`` starts from, ``[{flow: …}]``, for the flow last matched: each sync
@@ -101,17 +127,28 @@ def _first_frames(flow: str) -> list[dict]:
     return frames
 
 
-def _shared_reports(sync: Sync) -> tuple[list[Report], list[tuple[Report, ...]]]:
-    """Reports without a miss, made once per sync and shared (reports are only read): per pattern,
-    the one that left one frame, and those of the patterns after it (not reached)."""
+def _shared_reports(sync: Sync) -> tuple:
+    """Reports that are the same in every flow, made once per sync and shared (reports are only
+    read): per pattern, the one that left one frame, those of the patterns after it (not reached),
+    and the two misses whose facts never vary: no record of its action in the flow, and only
+    records already synced with this sync. A recorded flow keeps no report of its own for these:
+    objects it keeps are traversed by the garbage collector until the flow is dropped. Then the
+    whole sequences those make: every pattern leaving one frame, and per pattern, the ones before
+    it leaving one frame and it missing for no record, or for records already synced."""
     cached = sync.__dict__.get("_shared_reports")
     when = sync.when
     if cached is None or cached[0] is not when or len(cached[1]) != len(when):
         ones = [Report(j, p, 1, None) for j, p in enumerate(when)]
         unreached = [Report(j, p, 0, None) for j, p in enumerate(when)]
         tails = [tuple(unreached[i + 1:]) for i in range(len(when))]
-        cached = sync.__dict__["_shared_reports"] = (when, ones, tails)
-    return cached[1], cached[2]
+        # `frames` is never empty when a pattern is tried, so "it may run later" is always said.
+        missing = [Report(j, p, 0, ("no_record", p.label, True)) for j, p in enumerate(when)]
+        synced = [Report(j, p, 0, ("synced", p.label)) for j, p in enumerate(when)]
+        whole_missing = [(*ones[:i], missing[i], *tails[i]) for i in range(len(when))]
+        whole_synced = [(*ones[:i], synced[i], *tails[i]) for i in range(len(when))]
+        cached = sync.__dict__["_shared_reports"] = (when, ones, tails, missing, synced, tuple(ones), whole_missing,
+                                                     whole_synced)
+    return cached[1:]
 
 
 class Report:
@@ -262,4 +299,4 @@ def _literal_failure(side: str, key: str, want: Any, have: Any, label: str) -> F
             "text": f"`{label}` {side} `{key}` is {shown!r}, the pattern wants {want!r}{hint}"}
 
 
-__all__ = ["Failure", "Report", "failure_dict", "match_facts", "match_record", "match_when", "same"]
+__all__ = ["Failure", "Report", "failure_dict", "match_facts", "match_record", "match_when", "same", "when_frames"]

@@ -11,6 +11,7 @@ raises in the engine, exactly as the action itself would have.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +61,10 @@ class EngineObserver:
         """``sync`` is about to be matched against ``record``'s flow; returns a handle for this trial."""
         return None
 
-    def when_matched(self, trial: Any, frames: list | None, reports: list[Any] | None) -> None:
+    def when_matched(self, trial: Any, frames: list | None, reports: Sequence[Any] | None) -> None:
         """``when`` gave ``frames`` (``None``: it threw); ``reports`` (if :attr:`wants_reports`) say how
-        each pattern fared."""
+        each pattern fared: a list, or a tuple shared by every flow whose reports are the same (read
+        them, never change them)."""
 
     def where_started(self, trial: Any) -> Any:
         """``where`` is about to run: what ``Frames`` should report each step to (or ``None``)."""
@@ -139,7 +141,7 @@ class FanOut(EngineObserver):
             trials[i] = hook(record, sync)
         return trials
 
-    def when_matched(self, trial: list, frames: list | None, reports: list[Any] | None) -> None:
+    def when_matched(self, trial: list, frames: list | None, reports: Sequence[Any] | None) -> None:
         for i, hook in self._matched:
             hook(trial[i], frames, reports)
 

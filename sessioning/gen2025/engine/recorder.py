@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from contextvars import ContextVar, Token
 from typing import Any
@@ -146,7 +146,7 @@ class Recorder(EngineObserver):
         log._evaluations.append(ev)
         return ev
 
-    def when_matched(self, trial: Evaluation, frames: list | None, reports: list[Any] | None) -> None:
+    def when_matched(self, trial: Evaluation, frames: list | None, reports: Sequence[Any] | None) -> None:
         trial.when_done(frames, reports)  # facts now, sentences when read
 
     def syncs_skipped(self, record: ActionRecord, syncs: tuple[Sync, ...]) -> None:

@@ -18,7 +18,7 @@ concept (:mod:`sessioning.gen2025.server`), not here.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -33,7 +33,7 @@ from .errors import ActionMissing, EngineError, MissingActionId, MissingBinding,
 from .explain import explain_missing_binding
 from .frames import Frames, current_where, frames_from
 from .instrument import InstrumentedAction, InstrumentedConcept
-from .matching import match_when
+from .matching import match_when, when_frames
 from .observer import ACTION_HOOKS, OUTSIDE, TRIAL_HOOKS, Cause, EngineObserver, combine, overrides
 from .recorder import Recorder
 from .skipping import SkippedGroup, SyncIndex
@@ -219,13 +219,15 @@ class Engine:
         """Match ``when``, run ``where``, then run every resolved ``then`` call in order."""
         observer = self._on_trial
         heard = self._hear_trials
-        reports: list[dict[str, Any]] | None = [] if heard and observer.wants_reports else None
+        reports: Sequence[Any] | None = [] if heard and observer.wants_reports else None
         try:
-            matched = match_when(sync, record, self.actions.flows.get(record.flow, ()), reports)
+            matched, shared = when_frames(sync, record, self.actions.flows.get(record.flow, ()), reports)
         except BaseException:
             if heard:
                 observer.when_matched(trial, None, reports)  # the patterns before the one that threw
             raise
+        if shared is not None:  # the same reports as in every other flow: observers get the shared tuple
+            reports = shared
         if not matched and (self.version == 2 or sync.where is None):
             if heard:
                 observer.when_matched(trial, _NO_FRAMES, reports)
