@@ -1,7 +1,7 @@
 """What W4's one-thread-per-flow costs apart from the flow: ``make bench-threads``.
 
     .venv/bin/python benchmarks/thread_floor.py [--threads 1000] [--rounds 5] [--course-us 180]
-                                                [--units 1,2,4,8]
+                                                [--units 1,2,4,8] [--pin CPU]
 
 W4 (issue 11) starts 1,000 threads, one login each, then joins them; the course engine runs its
 1,000 logins as promises in one thread. So the kit's W4 time per flow is the price of a Python
@@ -20,6 +20,12 @@ started and joined inside the clock):
 
 With ``--course-us`` (the course engine's W4 µs per flow from ``../shared/bench/run.sh``), it also
 prints the costliest plain job that still fits in the course's time. Best of ``--rounds``.
+
+With ``--pin CPU`` the process and every thread it starts run on that one CPU (Linux
+``sched_setaffinity``). Compare the two runs' "timed inside its thread" rows: on a 2-CPU machine a
+fresh thread usually starts on the CPU the previous flow did not use, so the kit's login finds
+the objects it touches (refcounts written on the other CPU) out of its cache; pinned, it does
+not. This is a diagnosis only: a library cannot pin its callers' threads.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import threading
@@ -93,7 +100,16 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--course-us", type=float, help="the course engine's W4 µs per flow, to print the budget")
     ap.add_argument("--units", default="1,2,4,8", help="plain Python jobs to run, in units of work")
+    ap.add_argument("--pin", type=int, metavar="CPU", help="run the process and its threads on this one CPU")
     a = ap.parse_args()
+    if a.pin is not None:
+        if not hasattr(os, "sched_setaffinity"):
+            raise SystemExit("--pin needs os.sched_setaffinity (Linux)")
+        try:
+            os.sched_setaffinity(0, {a.pin})  # threads started later inherit the mask
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"--pin {a.pin}: cannot run on that CPU ({e}); this machine has CPUs "
+                             f"{sorted(os.sched_getaffinity(0))}") from None
 
     import sessioning as ss
 
@@ -122,7 +138,8 @@ def main() -> None:
         wall, cpu = threads_per_flow(login, n)
         rows.setdefault("kit login (recording on)", []).append((wall, cpu, main_thread_us(login, n)))
         rows.setdefault("  timed inside its thread", []).append((statistics.median(inside) * 1e6, 0.0, 0.0))
-    print(f"{n:,} threads, built, started and joined inside the clock as the W4 harness does; "
+    pinned = f", all on CPU {a.pin}" if a.pin is not None else ""
+    print(f"{n:,} threads, built, started and joined inside the clock as the W4 harness does{pinned}; "
           f"best of {a.rounds} rounds (µs per flow)")
     print(f"  {'job':<34}{'main thread':>12}{'W4 pattern':>12}{'CPU':>8}{'pattern cost':>14}")
     # Each column's best round on its own: a busy moment spoils one reading, not the row.
