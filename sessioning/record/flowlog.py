@@ -18,7 +18,8 @@ _UTC = dt.UTC
 class FlowLog:
     """One flow: every action that ran in it, in order, and every sync tried on the way."""
 
-    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "_started", "_response", "outcome")
+    __slots__ = ("flow", "actions", "_evaluations", "_lazy", "request", "_path", "_started", "_response", "_answer",
+                 "outcome")
 
     def __init__(self, flow: str) -> None:
         self.flow = flow
@@ -32,6 +33,7 @@ class FlowLog:
         self._path: str | None = None
         self._started: Any = _time()  # the clock's reading; the ISO text is written when first read
         self._response: Any = None  # status/body/error, for engine.request flows (see `response`)
+        self._answer: Any = None  # a 200 answer as it was given, its plain form not written yet (see `answered`)
         self.outcome: str | None = None
 
     @property
@@ -87,21 +89,25 @@ class FlowLog:
     def response(self) -> dict[str, Any] | None:
         """What the HTTP front answered: ``{status, body, message, error_type}`` (``facts`` too for an
         error); ``None`` for a flow it did not start."""
-        response = self._response
-        if type(response) is tuple:  # an answer kept as it was given: its plain form is written now
-            status, body, message = response
-            response = self._response = {"status": status, "body": plain(body), "message": message, "error_type": None}
-        return response
+        answer = self._answer
+        if answer is not None:  # an answer kept as it was given: its plain form is written now
+            body, message = answer if type(answer) is tuple else (answer, None)
+            self._response = {"status": 200, "body": plain(body), "message": message, "error_type": None}
+            self._answer = None
+        return self._response
 
     @response.setter
     def response(self, value: dict[str, Any] | None) -> None:
         self._response = value
+        self._answer = None
 
     def answered(self, request: str | None, path: str | None, body: dict[str, Any], message: str | None) -> None:
         """The HTTP front answered ``request`` (for ``path``) 200 with ``body``, a copy it made for
-        the record: kept as it is, its plain form written when :attr:`response` is first read."""
+        the record: kept as it is, its plain form written when :attr:`response` is first read. The
+        body alone when there is no message (the usual case): a tuple would be one more object for
+        the garbage collector to traverse for as long as the flow is kept."""
         self.request, self._path = request, path
-        self._response = (200, body, message)
+        self._answer = body if message is None and type(body) is dict else (body, message)
         self.outcome = "responded"
 
     @property

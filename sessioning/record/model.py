@@ -50,6 +50,8 @@ class ActionEntry:
     #: ``FlowLog.add_skipped``): the engine's group, and the sequence number of its first sync.
     _skipped: Any = field(default=None, init=False, repr=False)
     _skip_first: int | None = field(default=None, init=False, repr=False)
+    #: The action's one write while ``writes`` is not set (see ``__getattr__``).
+    _write: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __getattr__(self, name: str) -> Any:
         # Only for a slot not set yet: the recorder sets what it knows when an action starts, without
@@ -57,6 +59,13 @@ class ActionEntry:
         if name == "duration_ms" and self._seconds is not None:
             # Rounding a float costs more than the rest of recording an action: done when read, once.
             self.duration_ms = value = round(self._seconds * 1000, 3)
+            return value
+        if name == "writes":
+            # The recorder keeps an action's one write (``_write``) or none without their list (a list
+            # is one more object the garbage collector traverses for as long as the flow is kept):
+            # the entry's own list is made when first read.
+            write = self._write
+            self.writes = value = [] if write is None else [write]
             return value
         default = _ENTRY_UNSET.get(name, _NO_DEFAULT)
         if default is _NO_DEFAULT:
@@ -122,7 +131,7 @@ class ActionEntry:
 
 
 _NO_DEFAULT = object()
-#: What each field with a plain default reads as until it is set (``writes`` is always set).
+#: What each field with a plain default reads as until it is set (``writes``: see ``__getattr__``).
 _ENTRY_UNSET = {f.name: f.default for f in dataclasses.fields(ActionEntry) if f.default is not dataclasses.MISSING}
 
 
@@ -192,6 +201,8 @@ class Evaluation:
         ``None`` when ``where`` did not run."""
         if self._lazy_where:
             self._lazy_where = False
+            if type(self._where) is tuple:  # a lone query step, kept without a list: one of its own now
+                self._where = [self._where]
             _written_out(self._where, lambda item: item if type(item) is dict else _query_step(*item))
         return self._where
 
@@ -207,6 +218,8 @@ class Evaluation:
             self._then = []
         elif self._lazy_then:
             self._lazy_then = False
+            if type(self._then) is tuple:  # a lone call, kept without a list: one of its own now
+                self._then = [self._then]
             _written_out(self._then, _then_dict)
         return self._then
 
@@ -220,17 +233,24 @@ class Evaluation:
         engine's own ``(action, input, …)`` tuples (an action has a ``label``)."""
         if self._then is None:
             self._then = list(calls)
+        elif type(self._then) is tuple:  # a lone call kept by `keep_then`
+            self._then = [self._then, *calls]
         else:
             self._then.extend(calls)
         self._lazy_then = True
 
     def keep_then(self, calls: list[Any]) -> None:
         """:meth:`add_then` for the engine's hot path: the first frame's list of calls is kept as it
-        is, not copied (the engine made it for this frame alone and only reads it afterwards)."""
-        if self._then is None:
-            self._then = calls
+        is, not copied (the engine made it for this frame alone and only reads it afterwards). A
+        lone call, the usual case, is kept without its list (the engine's ``(action, input, flow,
+        id)`` tuple: one object fewer for the garbage collector to traverse in a kept flow)."""
+        then = self._then
+        if then is None:
+            self._then = calls[0] if len(calls) == 1 else calls
+        elif type(then) is tuple:
+            self._then = [then, *calls]
         else:
-            self._then.extend(calls)
+            then.extend(calls)
         self._lazy_then = True
 
     def add_reports(self, reports: list[Any]) -> None:
@@ -308,11 +328,15 @@ class Evaluation:
                    rows: list, unbound: dict[str, int], error: str | None = None) -> None:
         """Record one ``frames.query`` of ``where``: frames in and out, sample rows, unbound outputs.
 
-        Kept as facts; the patterns become plain data when :attr:`where` is read."""
-        steps = self._where
-        if steps is None:
-            steps = self._where = []
-        steps.append((fn, input, output, len(before), len(after), rows, unbound, error))
+        Kept as facts; the patterns become plain data when :attr:`where` is read. Every object a
+        kept flow holds is traversed by the garbage collector: the sample rows (a list) are kept
+        in the step's tuple rather than in a list of their own, and a ``where`` of one query (the
+        usual case) keeps its step without a list."""
+        step = (fn, input, output, len(before), len(after), unbound, error, *rows)
+        if self._where is None:
+            self._where = step
+        else:
+            self._steps().append(step)
         self._lazy_where = True
 
     def simple_step(self, kind: str, name: str, before: list, after: list) -> None:
@@ -320,9 +344,12 @@ class Evaluation:
         self._steps().append({"step": kind, "name": name, "frames_in": len(before), "frames_out": len(after)})
 
     def _steps(self) -> list:
-        if self._where is None:
-            self._where = []
-        return self._where
+        steps = self._where
+        if steps is None:
+            steps = self._where = []
+        elif type(steps) is tuple:  # the lone query step so far: now one of several
+            steps = self._where = [steps]
+        return steps
 
     def to_dict(self) -> dict[str, Any]:
         d = {name: getattr(self, name) for name in self.FIELDS}
@@ -339,11 +366,11 @@ class Evaluation:
 
 
 def _query_step(fn: str, input: dict, output: dict, n_in: int, n_out: int,  # noqa: A002
-                rows: list, unbound: dict[str, int], error: str | None) -> dict[str, Any]:
-    """A recorded ``frames.query`` step as the record shows it."""
+                unbound: dict[str, int], error: str | None, *rows: Any) -> dict[str, Any]:
+    """A recorded ``frames.query`` step (as :meth:`Evaluation.query_step` keeps it) as the record shows it."""
     step = {
         "step": "query", "name": fn, "input": pattern_text(input), "output": pattern_text(output),
-        "frames_in": n_in, "frames_out": n_out, "rows_sample": rows, "unbound": unbound,
+        "frames_in": n_in, "frames_out": n_out, "rows_sample": list(rows), "unbound": unbound,
     }
     if error is not None:
         step["error"] = error  # this query threw (Binding: … not found, not iterable)

@@ -113,6 +113,11 @@ class Recorder(EngineObserver):
         elif capture is not None:
             _close(capture)
         entry._seconds = seconds  # `duration_ms`, rounded, when read
+        writes = entry.writes
+        if len(writes) < 2:  # no write or one, the usual case: kept without the list (see ActionEntry)
+            del entry.writes
+            if writes:
+                entry._write = writes[0]
         if where is not None:
             entry.called_from = where.sync
         output = entry.output = record.output
