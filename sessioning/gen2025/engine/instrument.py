@@ -139,10 +139,18 @@ class InstrumentedConcept:
             cached = (BoundQuery(value, self._concept) if name.startswith("_")
                       else InstrumentedAction(self._invoke, self._concept, name, value))
             self._cache[name] = cached
+        # Kept in the proxy's own dict too, so the next read finds it there: __getattr__ runs only
+        # after the normal look-up failed, and that failure plus this method cost ~8k instructions
+        # (a `where` reads `Sessioning._getUser` in every flow). This method would return the same
+        # object again while the concept's attribute stays callable; setting it through the proxy
+        # drops the copy (__setattr__), so the next read comes back here.
+        self.__dict__[name] = cached
         return cached
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._concept, name, value)
+        if name in self._cache:
+            self.__dict__.pop(name, None)
 
     def __dir__(self) -> list[str]:
         return dir(self._concept)
