@@ -201,9 +201,8 @@ class Evaluation:
         ``None`` when ``where`` did not run."""
         if self._lazy_where:
             self._lazy_where = False
-            if type(self._where) is tuple:  # a lone query step, kept without a list: one of its own now
-                self._where = [self._where]
-            _written_out(self._where, lambda item: item if type(item) is dict else _query_step(*item))
+            # `_steps()`: a lone query step, kept without a list, gets one of its own now.
+            _written_out(self._steps(), lambda item: item if type(item) is dict else _query_step(*item))
         return self._where
 
     @where.setter
@@ -244,14 +243,11 @@ class Evaluation:
         is, not copied (the engine made it for this frame alone and only reads it afterwards). A
         lone call, the usual case, is kept without its list (the engine's ``(action, input, flow,
         id)`` tuple: one object fewer for the garbage collector to traverse in a kept flow)."""
-        then = self._then
-        if then is None:
+        if self._then is None:
             self._then = calls[0] if len(calls) == 1 else calls
-        elif type(then) is tuple:
-            self._then = [then, *calls]
-        else:
-            then.extend(calls)
-        self._lazy_then = True
+            self._lazy_then = True
+        else:  # calls already kept: added to them as any others are
+            self.add_then(calls)
 
     def add_reports(self, reports: list[Any]) -> None:
         """Keep the engine's per-pattern reports (objects with ``to_dict()``), converted when read."""
