@@ -1,7 +1,8 @@
 """More fast paths checked against the code they replace (issue 11, speed).
 
-* ``random_v4`` builds its text from ``bytes.hex`` with dashes: the same id, for the same random
-  bits, as slicing the 32 hex digits (the code it replaced), and a valid UUID v4;
+* ``random_v4`` writes its ids a block at a time from ``bytes.hex`` with dashes: the same id, for
+  the same random bits, as slicing the 32 hex digits (the code it replaced), a valid UUID v4, and
+  each handed out once, whatever the threads;
 * an instrumented concept keeps the wrapper it made for an action or query in its own dict: every
   read gives what ``__getattr__`` gives, and setting the attribute through the proxy still goes to
   the concept and is read back as ``__getattr__`` answers.
@@ -15,28 +16,49 @@ import uuid
 from sessioning import Engine, SessioningConcept, connect, ids
 from sessioning.gen2025.engine.instrument import BoundQuery, InstrumentedAction, InstrumentedConcept
 
+# The version (4) and variant (0b10) bits of a UUID v4, as uuid.UUID(version=4) sets them.
+_V4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_V4_SET = (0x4 << 76) | (0x2 << 62)
 
-def _sliced_v4() -> str:
-    # The code random_v4 replaced, word for word: the reference for the same random bits.
-    h = "%032x" % ((random.getrandbits(128) & ids._V4_CLEAR) | ids._V4_SET)  # noqa: UP031
+
+def _sliced_v4(chunk: bytes) -> str:
+    # The code random_v4 once was, word for word, on 16 given bytes: the reference for the same bits.
+    h = "%032x" % ((int.from_bytes(chunk, "big") & _V4_CLEAR) | _V4_SET)  # noqa: UP031
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def test_random_v4_is_the_sliced_text_for_the_same_bits():
-    state = random.getstate()
-    try:
-        random.seed(11)
-        new = [ids.random_v4() for _ in range(3000)]
-        random.seed(11)
-        old = [_sliced_v4() for _ in range(3000)]
-    finally:
-        random.setstate(state)
-    assert new == old
+def test_random_v4_blocks_are_the_sliced_text_for_the_same_bits():
+    for seed in (11, 12):
+        data = random.Random(seed).randbytes(16 * 300)
+        new = ids._v4_block(data)
+        assert new == [_sliced_v4(data[i:i + 16]) for i in range(0, len(data), 16)]
     for text in new[:200]:
         u = uuid.UUID(text)
         assert str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122
     # every digit position takes more than one value (no group lost or shifted)
     assert all(len({t[i] for t in new}) > 1 for i in range(36) if i not in (8, 13, 14, 18, 23))
+    # one id's worth of bytes, and the extremes of every byte
+    assert ids._v4_block(bytes(16)) == ["00000000-0000-4000-8000-000000000000"]
+    assert ids._v4_block(b"\xff" * 32) == ["ffffffff-ffff-4fff-bfff-ffffffffffff"] * 2
+
+
+def test_random_v4_hands_out_each_id_once_across_blocks_and_threads():
+    import threading
+
+    made: list[list[str]] = [[] for _ in range(4)]
+
+    def take(out: list[str]) -> None:
+        for _ in range(1500):  # several blocks of 256 per thread
+            out.append(ids.random_v4())
+
+    threads = [threading.Thread(target=take, args=(out,)) for out in made]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for out in made for i in out]
+    assert len(every) == 6000 and len(set(every)) == 6000
+    assert all(uuid.UUID(i).version == 4 for i in every[::97])
 
 
 def test_an_instrumented_concept_reads_its_wrappers_from_its_own_dict():

@@ -53,3 +53,40 @@ def test_fresh_ids_are_canonical_v7_with_the_creation_millisecond():
     same_ms = [(uuid.UUID(a).int, uuid.UUID(b).int) for a, b in zip(made, made[1:])
                if uuid.UUID(a).int >> 80 == uuid.UUID(b).int >> 80]
     assert same_ms and all(((b >> 64) & 0xFFF) == ((a >> 64) & 0xFFF) + 1 for a, b in same_ms)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_does_not_hand_out_the_parents_pooled_v4_ids():
+    ids.random_v4()  # the block now holds ids the child would otherwise hand out again
+    pooled = set(ids._v4_ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(write, " ".join(ids.random_v4() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 4096).decode().split()
+    os.close(read)
+    assert len(child) == 5 and not pooled & set(child)
+
+
+def test_fresh_ids_share_the_millisecond_text_and_move_to_the_next_after_4096():
+    import time
+    import uuid
+
+    made = [ids.freshID() for _ in range(3000)]
+    stamps = [uuid.UUID(i).int >> 80 for i in made]
+    # the first 15 characters ("%08x-%04x-7") are the millisecond's: the same text for the same stamp
+    by_stamp: dict[int, str] = {}
+    for text, ms in zip(made, stamps):
+        assert by_stamp.setdefault(ms, text[:15]) == text[:15]
+    assert stamps == sorted(stamps) and len(set(made)) == len(made)
+    # The 12-bit counter full in a millisecond still ahead of the clock: the next id is the next
+    # millisecond's first, with that millisecond's text, and the one after counts on from it.
+    ahead = time.time_ns() // 1_000_000 + 60_000
+    ids._last_ms, ids._last_seq = ahead, 0xFFF
+    first, second = uuid.UUID(ids.freshID()), uuid.UUID(ids.freshID())
+    assert first.int >> 80 == ahead + 1 and (first.int >> 64) & 0xFFF == 0
+    assert str(first)[:15] == f"{(ahead + 1) >> 16:08x}-{(ahead + 1) & 0xFFFF:04x}-7"
+    assert second.int >> 80 == ahead + 1 and (second.int >> 64) & 0xFFF == 1 and str(first) < str(second)
