@@ -117,12 +117,16 @@ class RequestingConcept:
             return {"error": problem}
         pending = self.pending.get(request)
         if pending is not None:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()  # the lock's own calls, not `with`: a third of the cost, once per request
+            try:
                 pending.responded += 1
                 if pending.response is None:
                     pending.response = response  # this call's own dict; the database gets a copy below
                     if pending.event is not None:
                         pending.event.set()
+            finally:
+                lock.release()
         if self.save_responses:
             self.requests.update_one({"_id": request}, {"$set": {"response": dict(response)}})
         return {"request": request}
@@ -143,5 +147,9 @@ class RequestingConcept:
                 raise RequestTimeout(f"Request {request} timed out after {self.timeout}ms")
             return [{"response": pending.response}]
         finally:
-            with self._lock:
+            lock = self._lock
+            lock.acquire()  # as in `respond`
+            try:
                 self.pending.pop(request, None)
+            finally:
+                lock.release()
