@@ -46,7 +46,8 @@ test-heavy: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_workloads.py $(BENCH_ARGS)
 
-# Where a flow's time goes, by layer (engine, recording, database, concepts, GC), in µs per flow.
+# Where a flow's time goes, by layer (engine, recording, database, concepts, GC by generation), in µs per
+# flow, and the objects each flow leaves for the garbage collector to traverse.
 bench-profile: $(STAMP)
 	$(PY) benchmarks/profile_workloads.py $(BENCH_ARGS)
 

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/profile_workloads.py [--workloads W1,W3] [--flows 5000] [--record on|off]
 
 For each workload (the same worlds as ``bench_workloads.py``), in a fresh process: the flows run
-once unprofiled, timing the garbage collector's pauses (``gc.callbacks``), then again under
-cProfile. The profile's time, split by layer (the module each function lives in; a built-in's time
+once unprofiled, timing the garbage collector's pauses (``gc.callbacks``, by generation), then
+again under cProfile, then a few hundred more with the collector off, to count the objects it
+tracks that each flow leaves behind (every collection traverses them: fewer is faster). The profile's time, split by layer (the module each function lives in; a built-in's time
 goes to its callers' layers in proportion), is scaled to the unprofiled time left after the
 collector's pauses, since cProfile slows small functions more than large ones and cannot see the
 collector at all. So the table reads "µs per flow" and its rows add up to the unprofiled flow.
@@ -80,20 +81,23 @@ def profile_one(workload: str, flows: int, record: bool) -> dict:
     if workload == "W3":
         owners = [users[i % bw.N_USERS] for i in range(bw.N_SESSIONS)]
         sessions = [sess.create(user=o)["session"] for o in owners]
-        job = lambda: bw.me_loop(engine, sessions, owners, flows, out)  # noqa: E731
+        run = lambda n: bw.me_loop(engine, sessions, owners, n, out)  # noqa: E731
     elif workload == "W4":
-        job = lambda: bw.threaded_logins(engine, flows, out)  # noqa: E731
+        run = lambda n: bw.threaded_logins(engine, n, out)  # noqa: E731
     else:
-        job = lambda: bw.login_loop(engine, flows, workload != "W5", out)  # noqa: E731
+        run = lambda n: bw.login_loop(engine, n, workload != "W5", out)  # noqa: E731
 
-    paused = [0.0]
+    def job() -> None:
+        run(flows)
+
+    paused = [0.0, 0.0, 0.0]  # seconds per generation collected
     started = [0.0]
 
-    def on_gc(phase: str, _info: dict) -> None:
+    def on_gc(phase: str, info: dict) -> None:
         if phase == "start":
             started[0] = time.perf_counter()
         else:
-            paused[0] += time.perf_counter() - started[0]
+            paused[info["generation"]] += time.perf_counter() - started[0]
 
     gc.collect()
     gc.callbacks.append(on_gc)
@@ -107,13 +111,34 @@ def profile_one(workload: str, flows: int, record: bool) -> dict:
     job()
     prof.disable()
     own = split(pstats.Stats(prof))
-    scale = (wall - paused[0]) / (sum(own.values()) or 1.0)
+    scale = (wall - sum(paused)) / (sum(own.values()) or 1.0)
     us = {layer: secs * scale * 1e6 / flows for layer, secs in own.items()}
-    us[GC] = paused[0] * 1e6 / flows
+    us[GC] = sum(paused) * 1e6 / flows
     top = sorted(pstats.Stats(prof).stats.items(), key=lambda kv: -kv[1][2])[:12]  # type: ignore[attr-defined]
+    kept, kept_types = tracked_per_flow(run, min(flows, 500))
     return {"workload": workload, "record": record, "flows": flows, "us_per_flow": wall * 1e6 / flows,
-            "layers": us, "top": [[f"{Path(p).name}:{n}", round(v[2] * scale * 1e6 / flows, 1), v[1]]
-                                  for (p, _l, n), v in top]}
+            "layers": us, "gc_by_generation": [t * 1e6 / flows for t in paused],
+            "kept_per_flow": kept, "kept_types": kept_types,
+            "top": [[f"{Path(p).name}:{n}", round(v[2] * scale * 1e6 / flows, 1), v[1]] for (p, _l, n), v in top]}
+
+
+def tracked_per_flow(run, n: int) -> tuple[float, dict[str, float]]:
+    """The objects the garbage collector tracks that ``n`` more flows leave behind (the record's
+    and the database's), per flow, and the commonest types among them.
+
+    The collector traverses each such object in every collection of its generation while it
+    lives, and a kept flow lives for as long as the record retains it: with the collector off, the
+    young generation after the flows holds exactly what they left (no more than the retention, so
+    that nothing kept is dropped meanwhile)."""
+    gc.collect()
+    gc.disable()
+    try:
+        run(n)
+        young = gc.get_objects(generation=0)
+    finally:
+        gc.enable()
+    counts = Counter(type(o).__name__ for o in young)
+    return len(young) / n, {name: c / n for name, c in counts.most_common(6)}
 
 
 def show(res: dict) -> None:
@@ -123,6 +148,9 @@ def show(res: dict) -> None:
     for layer in order:
         v = res["layers"].get(layer, 0.0)
         print(f"  {layer:42} {v:7.1f} µs")
+    print("    by generation: " + ", ".join(f"{g} {us:.1f}" for g, us in enumerate(res["gc_by_generation"])))
+    types = ", ".join(f"{name} {n:.1f}" for name, n in res["kept_types"].items())
+    print(f"  a flow leaves {res['kept_per_flow']:.1f} objects for the collector to traverse ({types})")
     print("  top functions (own time, µs per flow, calls):")
     for name, us, calls in res["top"]:
         print(f"    {name:52} {us:6.1f}  {calls:>8,}")
