@@ -1,9 +1,9 @@
 """A recorded flow keeps fewer containers, and reads exactly as before (issue 11, speed).
 
 Every object a kept flow holds is traversed by the garbage collector for as long as the flow is
-kept, so the recorder keeps an action's one write (or none) without a list, a lone ``then`` call
-and a lone ``where`` query step without a list (the sample rows in the step itself), and a 200
-answer without a tuple. Each test checks the compact form is there and reads as the plain one.
+kept, so the recorder keeps an action's one write (or none) without a list, a lone ``then`` call,
+a lone ``where`` query step (the sample rows in the step itself) and a lone frame after ``when`` or
+``where`` without a list, and a 200 answer without a tuple. Each test checks the compact form is there and reads as the plain one.
 """
 
 from __future__ import annotations
@@ -173,3 +173,30 @@ def test_an_answer_reads_the_same_with_or_without_a_message_and_the_last_word_wi
     answered_then_set.response = {"status": 504}
     assert answered_then_set.response == {"status": 504}
     assert FlowLog("f").response is None
+
+
+def test_a_lone_frame_is_kept_without_its_list_and_reads_as_a_list_of_one():
+    app = make_app(fast_hash=True, logging="OFF")
+    app.request("/register", username="ann", password="pw")
+    r = app.request("/login", username="ann", password="pw")
+    me = app.request("/me", session=r.body["session"])
+    run = app.engine.run
+    (query,) = [e for e in run.flows[me.flow].evaluations if e.fired]
+    # kept compact: the frame dicts themselves
+    assert type(query._frames_when) is dict and type(query._frames_where) is dict
+    assert query.matched and query.n_frames("when") == 1 and query.n_frames("where") == 1
+    when, where = query.frames_when, query.frames_where
+    assert type(when) is list and len(when) == 1 and when[0]["request"] == me.request
+    assert type(where) is list and len(where) == 1 and where[0]["user"] == me.body["user"]
+    # several frames, none and an empty frame keep their list, and read as before
+    ev = Evaluation(1, "f", "t", "A.a", "S")
+    two = [{Var("x"): 1}, {Var("x"): 2}]
+    ev.when_done(two, None)
+    ev.where_done([{}])
+    assert ev._frames_when is two and ev.n_frames("when") == 2 and ev.frames_when == [{"x": 1}, {"x": 2}]
+    assert type(ev._frames_where) is list and ev.n_frames("where") == 1 and ev.frames_where == [{}]
+    ev.when_done([], None)
+    assert not ev.matched and ev.n_frames("when") == 0 and ev.frames_when == []
+    # the export is the run's as it reloads
+    text = run.to_json(reveal=True)
+    assert Run.load(text).to_json(reveal=True) == text

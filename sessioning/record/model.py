@@ -175,7 +175,7 @@ class Evaluation:
 
     @property
     def matched(self) -> bool:
-        return bool(self._frames_when)
+        return bool(self._frames_when)  # a lone frame is a non-empty dict (see `when_done`)
 
     @property
     def when(self) -> list[dict[str, Any]]:
@@ -274,16 +274,23 @@ class Evaluation:
             else:
                 self._when.extend(reports)
             self._lazy_when = True
+        # One frame, the usual case, is kept without its list: one object fewer for the garbage
+        # collector to traverse for as long as the flow is kept (read back as a list of one).
+        if frames and len(frames) == 1 and type(lone := frames[0]) is dict and lone:
+            frames = lone
         self._frames_when = frames
 
     def where_done(self, frames: list) -> None:
-        """``where`` returned ``frames`` (kept as they are, converted when read)."""
+        """``where`` returned ``frames`` (kept as they are, one frame without its list; converted when read)."""
+        if frames and len(frames) == 1 and type(lone := frames[0]) is dict and lone:
+            frames = lone
         self._frames_where = frames
 
     @property
     def frames_when(self) -> list[dict[str, Any]] | None:
         """The frames after ``when`` (at most 20), as name → value dicts."""
-        return snapshot(self._frames_when)
+        raw = self._frames_when
+        return snapshot([raw] if type(raw) is dict else raw)
 
     @frames_when.setter
     def frames_when(self, frames: list | None) -> None:
@@ -292,7 +299,8 @@ class Evaluation:
     @property
     def frames_where(self) -> list[dict[str, Any]] | None:
         """The frames ``where`` returned (at most 20), as name → value dicts; ``None`` without ``where``."""
-        return snapshot(self._frames_where)
+        raw = self._frames_where
+        return snapshot([raw] if type(raw) is dict else raw)
 
     @frames_where.setter
     def frames_where(self, frames: list | None) -> None:
@@ -317,7 +325,7 @@ class Evaluation:
         """How many frames there were after ``when`` / ``where`` (``None``: not reached), without
         building the snapshots (which keep at most 20 frames)."""
         raw = self._frames_when if which == "when" else self._frames_where
-        return None if raw is None else len(raw)
+        return None if raw is None else 1 if type(raw) is dict else len(raw)
 
     # -- called by Frames while ``where`` runs ---------------------------------------------------
     def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,  # noqa: A002
