@@ -59,7 +59,7 @@ def when_frames(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionR
     name = sync.name
     explain = reports is not None
     if explain:
-        ones, tails, missing, synced, whole, whole_missing, whole_synced = _shared_reports(sync)
+        ones, tails, missing, synced, whole, whole_missing, whole_synced, misses = _shared_reports(sync)
     shared = True  # every report so far is a shared one (always one frame so far)
     i = 0
     for pattern, action_var in zip(when, sync.action_vars):
@@ -94,9 +94,10 @@ def when_frames(sync: Sync, record: ActionRecord, flow_records: Sequence[ActionR
                 elif best is _SYNCED:
                     reports.append(synced[i])
                     kept = whole_synced[i] if shared else None
-                else:
-                    reports.append(Report(i, pattern, 0, best[1]))
-                    kept = None
+                else:  # the flow's own facts, unless an output without the key (see _output_miss)
+                    hit = _output_miss(misses, i, pattern, best[1], ones, tails) if shared else None
+                    reports.append(Report(i, pattern, 0, best[1]) if hit is None else hit[0])
+                    kept = None if hit is None else hit[1]
                 reports += tails[i]  # the product is empty: the remaining patterns are not reached
                 return next_frames, kept
             return next_frames, None
@@ -147,8 +148,32 @@ def _shared_reports(sync: Sync) -> tuple:
         whole_missing = [(*ones[:i], missing[i], *tails[i]) for i in range(len(when))]
         whole_synced = [(*ones[:i], synced[i], *tails[i]) for i in range(len(when))]
         cached = sync.__dict__["_shared_reports"] = (when, ones, tails, missing, synced, tuple(ones), whole_missing,
-                                                     whole_synced)
+                                                     whole_synced, {})
     return cached[1:]
+
+
+_MAX_OUTPUT_MISSES = 64  # shared output misses per sync: a few in practice, bounded whatever the outputs
+
+
+def _output_miss(misses: dict, i: int, pattern: ActionPattern, facts: tuple, ones: list,
+                 tails: list) -> tuple[Report, tuple] | None:
+    """For a miss on pattern ``i`` (every pattern before it left one frame) whose record's output
+    lacks the key the pattern wants, the usual miss of a sync that waits for the other outcome (an
+    error response tried after a success): a report shared by every flow, and the whole sequence it ends;
+    ``None`` for any other miss. Its sentence names the output's keys only ("returned user, not
+    error"), unless the output holds an ``error`` (whose text it quotes): those are not shared.
+    ``misses`` is the sync's own cache, by pattern, key and the output's keys."""
+    if facts[0] != "output_absent" or type(output := facts[3]) is not dict or "error" in output:
+        return None
+    key = (i, facts[2], tuple(output))
+    hit = misses.get(key)
+    if hit is None:
+        if len(misses) >= _MAX_OUTPUT_MISSES:
+            return None
+        # The output's keys without its values: the same sentence, nothing of one flow kept.
+        report = Report(i, pattern, 0, ("output_absent", facts[1], facts[2], dict.fromkeys(output)))
+        hit = misses[key] = (report, (*ones[:i], report, *tails[i]))
+    return hit
 
 
 class Report:
