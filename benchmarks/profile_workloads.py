@@ -5,10 +5,11 @@
 For each workload (the same worlds as ``bench_workloads.py``), in a fresh process: the flows run
 once unprofiled, timing the garbage collector's pauses (``gc.callbacks``, by generation), then
 again under cProfile, then a few hundred more with the collector off, to count the objects it
-tracks that each flow leaves behind (every collection traverses them: fewer is faster). The profile's time, split by layer (the module each function lives in; a built-in's time
-goes to its callers' layers in proportion), is scaled to the unprofiled time left after the
-collector's pauses, since cProfile slows small functions more than large ones and cannot see the
-collector at all. So the table reads "µs per flow" and its rows add up to the unprofiled flow.
+tracks that each flow leaves behind (every collection traverses them: fewer is faster). The
+profile's time, split by layer (the module each function lives in; a built-in's time goes to its
+callers' layers in proportion), is scaled to the unprofiled time left after the collector's
+pauses, since cProfile slows small functions more than large ones and cannot see the collector at
+all. So the table reads "µs per flow" and its rows add up to the unprofiled flow.
 """
 
 from __future__ import annotations
@@ -87,9 +88,6 @@ def profile_one(workload: str, flows: int, record: bool) -> dict:
     else:
         run = lambda n: bw.login_loop(engine, n, workload != "W5", out)  # noqa: E731
 
-    def job() -> None:
-        run(flows)
-
     paused = [0.0, 0.0, 0.0]  # seconds per generation collected
     started = [0.0]
 
@@ -102,13 +100,13 @@ def profile_one(workload: str, flows: int, record: bool) -> dict:
     gc.collect()
     gc.callbacks.append(on_gc)
     t0 = time.perf_counter()
-    job()
+    run(flows)
     wall = time.perf_counter() - t0
     gc.callbacks.remove(on_gc)
     prof = cProfile.Profile()
     gc.collect()
     prof.enable()
-    job()
+    run(flows)
     prof.disable()
     own = split(pstats.Stats(prof))
     scale = (wall - sum(paused)) / (sum(own.values()) or 1.0)

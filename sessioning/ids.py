@@ -81,7 +81,10 @@ def freshID() -> str:  # noqa: N802 - the template's name
     try:
         tail = _v7_tails.pop()
     except IndexError:
-        tail = _next_tail()
+        # A v4 id's last 18 characters are exactly a v7 tail: "-", the variant digit and 62 random
+        # bits ("-vxxx-xxxxxxxxxxxx").
+        _v7_tails.extend([t[18:] for t in _v4_block(os.urandom(16 * _V7_BLOCK))])
+        tail = _v7_tails.pop()
     _acquire()  # the lock's own methods, not `with`: a third of the cost, the same guarantee
     try:
         ms = _time_ns() // 1_000_000
@@ -101,17 +104,6 @@ def freshID() -> str:  # noqa: N802 - the template's name
     finally:
         _release()
     return "%s%03x%s" % (head, seq, tail)  # noqa: UP031 - measured cheaper than an f-string here
-
-
-def _next_tail() -> str:
-    """One of freshID's random tails (the block refilled when it is empty)."""
-    try:
-        return _v7_tails.pop()
-    except IndexError:
-        # A v4 id's last 18 characters are exactly a v7 tail: "-", the variant digit and 62 random
-        # bits ("-vxxx-xxxxxxxxxxxx").
-        _v7_tails.extend([t[18:] for t in _v4_block(os.urandom(16 * _V7_BLOCK))])
-        return _v7_tails.pop()
 
 
 def random_v4() -> str:

@@ -274,23 +274,16 @@ class Evaluation:
             else:
                 self._when.extend(reports)
             self._lazy_when = True
-        # One frame, the usual case, is kept without its list: one object fewer for the garbage
-        # collector to traverse for as long as the flow is kept (read back as a list of one).
-        if frames and len(frames) == 1 and type(lone := frames[0]) is dict and lone:
-            frames = lone
-        self._frames_when = frames
+        self._frames_when = _kept_frames(frames) if frames else frames
 
     def where_done(self, frames: list) -> None:
         """``where`` returned ``frames`` (kept as they are, one frame without its list; converted when read)."""
-        if frames and len(frames) == 1 and type(lone := frames[0]) is dict and lone:
-            frames = lone
-        self._frames_where = frames
+        self._frames_where = _kept_frames(frames) if frames else frames
 
     @property
     def frames_when(self) -> list[dict[str, Any]] | None:
         """The frames after ``when`` (at most 20), as name → value dicts."""
-        raw = self._frames_when
-        return snapshot([raw] if type(raw) is dict else raw)
+        return snapshot(_frame_list(self._frames_when))
 
     @frames_when.setter
     def frames_when(self, frames: list | None) -> None:
@@ -299,8 +292,7 @@ class Evaluation:
     @property
     def frames_where(self) -> list[dict[str, Any]] | None:
         """The frames ``where`` returned (at most 20), as name → value dicts; ``None`` without ``where``."""
-        raw = self._frames_where
-        return snapshot([raw] if type(raw) is dict else raw)
+        return snapshot(_frame_list(self._frames_where))
 
     @frames_where.setter
     def frames_where(self, frames: list | None) -> None:
@@ -324,8 +316,8 @@ class Evaluation:
     def n_frames(self, which: str) -> int | None:
         """How many frames there were after ``when`` / ``where`` (``None``: not reached), without
         building the snapshots (which keep at most 20 frames)."""
-        raw = self._frames_when if which == "when" else self._frames_where
-        return None if raw is None else 1 if type(raw) is dict else len(raw)
+        raw = _frame_list(self._frames_when if which == "when" else self._frames_where)
+        return None if raw is None else len(raw)
 
     # -- called by Frames while ``where`` runs ---------------------------------------------------
     def query_step(self, fn: str, input: dict, output: dict, before: list, after: list,  # noqa: A002
@@ -367,6 +359,20 @@ class Evaluation:
             if key in data:
                 setattr(ev, key, data[key])
         return ev
+
+
+def _kept_frames(frames: list) -> Any:
+    """Frames as an evaluation keeps them: one frame, the usual case, without its list (one object
+    fewer for the garbage collector to traverse for as long as the flow is kept); any others as
+    they are. An empty frame keeps its list, so that a kept dict is always one that matched."""
+    if len(frames) == 1 and type(lone := frames[0]) is dict and lone:
+        return lone
+    return frames
+
+
+def _frame_list(kept: Any) -> list | None:
+    """Kept frames (:func:`_kept_frames`) as a list again."""
+    return [kept] if type(kept) is dict else kept
 
 
 def _query_step(fn: str, input: dict, output: dict, n_in: int, n_out: int,  # noqa: A002
