@@ -10,22 +10,32 @@ This measures them apart, in one fresh process, exactly as the W4 harness runs i
 started and joined inside the clock):
 
 * ``empty``: threads whose target does nothing: the floor no engine can go under;
-* ``kit login``: the kit's recorded login in each thread (also timed inside the thread, median),
-  beside the same logins run one after another in the main thread, as W1 runs them;
+* ``kit login``: the kit's recorded login in each thread, beside the same logins run one after
+  another in the main thread, as W1 runs them;
 * ``plain Python job``: no kit code at all, a mix of dict, string, JSON and small-object work
   in ``--units`` of about 14 µs each on the machine this was written on (its main-thread time is
   measured and printed), run in the same pattern. This is what any
   engine written in Python pays for a flow of that cost here, so it tells the kit's own overhead
   apart from the price of the pattern on this machine and interpreter.
 
+Each row also splits a flow's time into its three phases, medians over the threads (stamped
+in the main thread around ``start()`` and in each thread around its job):
+
+* ``start -> job``: from ``start()`` until the new thread's job begins (the thread's creation and
+  first scheduling);
+* ``job``: the job itself, timed inside its thread;
+* ``job -> next``: from the job's end until the main thread starts the next thread (the thread's
+  exit, and the main thread waking up to take the interpreter back).
+
 With ``--course-us`` (the course engine's W4 µs per flow from ``../shared/bench/run.sh``), it also
 prints the costliest plain job that still fits in the course's time. Best of ``--rounds``.
 
 With ``--pin CPU`` the process and every thread it starts run on that one CPU (Linux
-``sched_setaffinity``). Compare the two runs' "timed inside its thread" rows: on a 2-CPU machine a
+``sched_setaffinity``). Compare the two runs' phases: on a 2-CPU machine a
 fresh thread usually starts on the CPU the previous flow did not use, so the kit's login finds
 the objects it touches (refcounts written on the other CPU) out of its cache; pinned, it does
-not. This is a diagnosis only: a library cannot pin its callers' threads.
+not, and each wake-up of the other CPU (the new thread's, the main thread's) is gone too. This
+is a diagnosis only: a library cannot pin its callers' threads.
 """
 
 from __future__ import annotations
@@ -74,16 +84,30 @@ def plain_job(units: int):
     return job
 
 
-def threads_per_flow(target, n: int) -> tuple[float, float]:
-    """Wall and CPU µs per thread of ``n`` threads running ``target(k)``, as the W4 harness does."""
+def threads_per_flow(target, n: int) -> tuple[float, ...]:
+    """Wall and CPU µs per thread of ``n`` threads running ``target(k)``, as the W4 harness does, and
+    the medians of its three phases (see the module's docstring): start -> job, job, job -> next."""
+    clock = time.perf_counter
+    started, began, ended = [0.0] * n, [0.0] * n, [0.0] * n
+
+    def stamped(k: int) -> None:
+        began[k] = clock()
+        target(k)
+        ended[k] = clock()
+
     gc.collect()
-    t0, c0 = time.perf_counter(), time.process_time()
-    threads = [threading.Thread(target=target, args=(k,)) for k in range(n)]
-    for t in threads:
+    t0, c0 = clock(), time.process_time()
+    threads = [threading.Thread(target=stamped, args=(k,)) for k in range(n)]
+    for k, t in enumerate(threads):
+        started[k] = clock()
         t.start()
     for t in threads:
         t.join()
-    return (time.perf_counter() - t0) * 1e6 / n, (time.process_time() - c0) * 1e6 / n
+    wall, cpu = (clock() - t0) * 1e6 / n, (time.process_time() - c0) * 1e6 / n
+    us = 1e6
+    return (wall, cpu, statistics.median(b - s for s, b in zip(started, began)) * us,
+            statistics.median(e - b for b, e in zip(began, ended)) * us,
+            statistics.median(started[k + 1] - ended[k] for k in range(n - 1)) * us if n > 1 else 0.0)
 
 
 def main_thread_us(target, n: int) -> float:
@@ -102,6 +126,8 @@ def main() -> None:
     ap.add_argument("--units", default="1,2,4,8", help="plain Python jobs to run, in units of work")
     ap.add_argument("--pin", type=int, metavar="CPU", help="run the process and its threads on this one CPU")
     a = ap.parse_args()
+    if a.threads < 2:
+        raise SystemExit("--threads must be at least 2 (the phases are measured between threads)")
     if a.pin is not None:
         if not hasattr(os, "sched_setaffinity"):
             raise SystemExit("--pin needs os.sched_setaffinity (Linux)")
@@ -118,12 +144,9 @@ def main() -> None:
     for i in range(N_USERS):
         auth.register(username=f"u{i}", password=f"p{i}")
     n = a.threads
-    inside = [0.0] * n
 
     def login(k: int) -> None:
-        t = time.perf_counter()
         body = engine.request("/login", username=f"u{k % N_USERS}", password=f"p{k % N_USERS}").body
-        inside[k] = time.perf_counter() - t
         if "session" not in body:
             raise SystemExit(f"login {k} failed: {body}")
 
@@ -131,26 +154,27 @@ def main() -> None:
     jobs = [("empty", plain_job(0))]
     for units in (int(x) for x in a.units.split(",") if x.strip()):
         jobs.append((f"plain Python job, {units} unit{'s' * (units != 1)}", plain_job(units)))
-    rows: dict[str, list[tuple[float, float, float]]] = {}
+    jobs.append(("kit login (recording on)", login))
+    rows: dict[str, list[tuple[float, ...]]] = {}
     for _ in range(a.rounds):
         for name, job in jobs:
             rows.setdefault(name, []).append((*threads_per_flow(job, n), main_thread_us(job, n)))
-        wall, cpu = threads_per_flow(login, n)
-        rows.setdefault("kit login (recording on)", []).append((wall, cpu, main_thread_us(login, n)))
-        rows.setdefault("  timed inside its thread", []).append((statistics.median(inside) * 1e6, 0.0, 0.0))
+    _print_rows(rows, a, n)
+
+
+def _print_rows(rows: dict[str, list[tuple[float, ...]]], a: argparse.Namespace, n: int) -> None:
     pinned = f", all on CPU {a.pin}" if a.pin is not None else ""
     print(f"{n:,} threads, built, started and joined inside the clock as the W4 harness does{pinned}; "
           f"best of {a.rounds} rounds (µs per flow)")
-    print(f"  {'job':<34}{'main thread':>12}{'W4 pattern':>12}{'CPU':>8}{'pattern cost':>14}")
+    print(f"  {'job':<28}{'main thread':>12}{'W4 pattern':>11}{'CPU':>7}{'pattern cost':>13}"
+          f"  |{'start -> job':>13}{'job':>7}{'job -> next':>12}")
     # Each column's best round on its own: a busy moment spoils one reading, not the row.
     best = {name: tuple(min(col) for col in zip(*r)) for name, r in rows.items()}
-    for name, (wall, cpu, main_us) in best.items():
-        if name.startswith("  "):
-            print(f"  {name:<34}{'':>12}{wall:>12.1f}")
-            continue
-        print(f"  {name:<34}{main_us:>12.1f}{wall:>12.1f}{cpu:>8.1f}{wall - main_us:>14.1f}")
+    for name, (wall, cpu, to_job, job, to_next, main_us) in best.items():
+        print(f"  {name:<28}{main_us:>12.1f}{wall:>11.1f}{cpu:>7.1f}{wall - main_us:>13.1f}"
+              f"  |{to_job:>13.1f}{job:>7.1f}{to_next:>12.1f}")
     if a.course_us:
-        fits = [(best[name][2], name) for name in best if name.startswith("plain") and best[name][0] <= a.course_us]
+        fits = [(best[name][-1], name) for name in best if name.startswith("plain") and best[name][0] <= a.course_us]
         floor = best["empty"][0]
         print(f"  the course runs W4 at {a.course_us:.0f} µs per flow; the empty thread alone takes {floor:.0f} "
               f"({floor / a.course_us:.0%} of it)")
