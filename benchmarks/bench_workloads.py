@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_workloads.py [--quick] [--workloads W1,W3] [--record on,off]
                                                    [--rounds N] [--flows W1=3000,...] [--json FILE]
+                                                   [--retention N] [--collector on|off]
 
 The same work as the course-engine comparison in ``../shared/bench`` (its README describes it),
 written for this repository so that a regression shows up without the course engine:
@@ -24,6 +25,12 @@ of the thread running the flows (the whole process for W4), which varies less on
 the best of ``--rounds`` rounds. For W5 also the RSS kept after ``gc.collect()`` per flow, and with
 ``--w5-traced`` the Python heap (tracemalloc) the kit keeps per flow beyond the database's own
 documents (measured by dropping the two growing collections).
+
+Two ablations say what keeping flows costs, apart from recording them: ``--retention N`` keeps N
+flows instead of the kit's default 1,000 (1: each flow is dropped when the next starts), and
+``--collector off`` disables Python's garbage collector while the flows run (it traverses every
+object a kept flow holds). Neither is a setting to run the kit with: the first keeps less for the
+tables and the diagnosis to show, the second changes the whole process.
 """
 
 from __future__ import annotations
@@ -71,12 +78,13 @@ def rss_bytes() -> int:
     return 0
 
 
-def build(workload: str, record: bool):
-    """The engine, the three instrumented concepts and the workload's syncs."""
+def build(workload: str, record: bool, retention: int | None = None):
+    """The engine (the kit's default retention unless ``retention``), the three instrumented
+    concepts and the workload's syncs."""
     import sessioning as ss
 
     db = ss.connect(embedded=True)
-    engine = ss.Engine(ss.Logging.OFF, record=record)
+    engine = ss.Engine(ss.Logging.OFF, record=record, **({} if retention is None else {"retention": retention}))
     req = engine.instrument(ss.RequestingConcept(db))
     auth = engine.instrument(ss.UserAuthenticationConcept(db, hasher=Sha256()))
     sess = engine.instrument(ss.SessioningConcept(db))
@@ -120,11 +128,16 @@ def never_matching(act, req, path: str):
     return Other
 
 
-def timed(fn, whole_process: bool) -> tuple[float, float]:
+def timed(fn, whole_process: bool, collector: bool = True) -> tuple[float, float]:
     gc.collect()
-    c0, t0 = cpu_seconds(whole_process), time.perf_counter()
-    fn()
-    return time.perf_counter() - t0, cpu_seconds(whole_process) - c0
+    if not collector:
+        gc.disable()
+    try:
+        c0, t0 = cpu_seconds(whole_process), time.perf_counter()
+        fn()
+        return time.perf_counter() - t0, cpu_seconds(whole_process) - c0
+    finally:
+        gc.enable()
 
 
 def login_loop(engine, flows: int, keep: bool, out: dict) -> None:
@@ -164,12 +177,13 @@ def me_loop(engine, sessions: list, owners: list, flows: int, out: dict) -> None
     out.update(bad=bad)
 
 
-def run_one(workload: str, flows: int, record: bool, traced: bool) -> dict:
+def run_one(workload: str, flows: int, record: bool, traced: bool, retention: int | None = None,
+            collector: bool = True) -> dict:
     """One workload in this (fresh) process; the result as a dict."""
     import sessioning as ss
 
     ss.console.set_quiet(True)
-    db, engine, req, auth, sess = build(workload, record)
+    db, engine, req, auth, sess = build(workload, record, retention)
     users = [auth.register(username=f"u{i}", password=f"p{i}")["user"] for i in range(N_USERS)]
     out: dict = {}
     if workload == "W3":
@@ -187,7 +201,7 @@ def run_one(workload: str, flows: int, record: bool, traced: bool) -> dict:
     gc.collect()
     rss0 = rss_bytes()
     traced0 = _traced() if traced else 0
-    wall, cpu = timed(job, workload == "W4")
+    wall, cpu = timed(job, workload == "W4", collector)
     res = {"workload": workload, "record": record, "flows": flows, "flows_per_s": flows / wall,
            "flows_per_cpu_s": flows / cpu if cpu > 0 else None, "us_per_flow": wall * 1e6 / flows}
     bad = out["bad"]
@@ -224,10 +238,11 @@ def parse_flows(spec: str | None, quick: bool) -> dict[str, int]:
     return flows
 
 
-def spawn(workload: str, flows: int, record: bool, traced: bool = False) -> dict:
-    """One run in a fresh Python (this file with ``--one``), so runs do not share heaps or caches."""
+def spawn(workload: str, flows: int, record: bool, traced: bool = False, ablation: tuple[str, ...] = ()) -> dict:
+    """One run in a fresh Python (this file with ``--one``), so runs do not share heaps or caches;
+    ``ablation``: the ``--retention``/``--collector`` arguments, passed on."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", workload, "--flows", f"{workload}={flows}",
-           "--record", "on" if record else "off"] + (["--w5-traced"] if traced else [])
+           "--record", "on" if record else "off", *ablation] + (["--w5-traced"] if traced else [])
     r = subprocess.run(cmd, capture_output=True, text=True, env=os.environ)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
     if r.returncode != 0 or not lines:
@@ -275,28 +290,38 @@ def main() -> None:
     ap.add_argument("--flows", help="e.g. W1=3000,W5=20000")
     ap.add_argument("--w5-traced", action="store_true", help="W5 under tracemalloc: heap kept beyond the database")
     ap.add_argument("--json", metavar="FILE", help="append every run as one JSON line")
+    ap.add_argument("--retention", type=int, metavar="N",
+                    help="an ablation: flows the record keeps (default: the kit's own, 1,000)")
+    ap.add_argument("--collector", choices=("on", "off"), default="on",
+                    help="an ablation: off disables the garbage collector while the flows run")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.retention is not None and a.retention < 1:
+        raise SystemExit(f"--retention {a.retention}: the record keeps at least 1 flow (the kit's default is 1,000)")
     flows = parse_flows(a.flows, a.quick)
     if a.one:
-        print(json.dumps(run_one(a.one, flows[a.one], a.record == "on", a.w5_traced)))
+        print(json.dumps(run_one(a.one, flows[a.one], a.record == "on", a.w5_traced, a.retention, a.collector == "on")))
         return
+    ablation = (*(("--retention", str(a.retention)) if a.retention is not None else ()), "--collector", a.collector)
     modes = [m.strip() == "on" for m in a.record.split(",") if m.strip()]
     workloads = [w.strip().upper() for w in a.workloads.split(",") if w.strip()]
     results = []
     for _ in range(a.rounds):
         for wl in workloads:
             for m in modes:
-                results.append(spawn(wl, flows[wl], m, traced=False))
+                results.append(spawn(wl, flows[wl], m, traced=False, ablation=ablation))
     if a.w5_traced and "W5" in workloads:
         for m in modes:
-            traced = spawn("W5", min(flows["W5"], 20_000), m, traced=True)
+            traced = spawn("W5", min(flows["W5"], 20_000), m, traced=True, ablation=ablation)
             match = next(r for r in results if r["workload"] == "W5" and r["record"] == m)
             match.update({k: v for k, v in traced.items() if k.startswith("traced_")})
     if a.json:
         with open(a.json, "a") as f:
             f.writelines(json.dumps(r) + "\n" for r in results)
     lines, failed = report(results, modes)
+    if a.retention is not None or a.collector == "off":
+        lines.append(f"ablation: retention {a.retention if a.retention is not None else 'the default (1,000)'}, "
+                     f"garbage collector {a.collector} while the flows run")
     print("\n".join(lines))
     sys.exit(1 if failed else 0)
 
