@@ -104,10 +104,9 @@ def threads_per_flow(target, n: int) -> tuple[float, ...]:
     for t in threads:
         t.join()
     wall, cpu = (clock() - t0) * 1e6 / n, (time.process_time() - c0) * 1e6 / n
-    us = 1e6
-    return (wall, cpu, statistics.median(b - s for s, b in zip(started, began)) * us,
-            statistics.median(e - b for b, e in zip(began, ended)) * us,
-            statistics.median(started[k + 1] - ended[k] for k in range(n - 1)) * us if n > 1 else 0.0)
+    return (wall, cpu, statistics.median(b - s for s, b in zip(started, began)) * 1e6,
+            statistics.median(e - b for b, e in zip(began, ended)) * 1e6,
+            statistics.median(started[k + 1] - ended[k] for k in range(n - 1)) * 1e6)  # n >= 2 (main)
 
 
 def main_thread_us(target, n: int) -> float:

@@ -94,16 +94,21 @@ def freshID() -> str:  # noqa: N802 - the template's name
             if seq > 0xFFF:
                 ms += 1
                 seq = 0
-                head = _last_head = "%08x-%04x-7" % (ms >> 16, ms & 0xFFFF)  # noqa: UP031
+                head = _last_head = _head(ms)
         else:
             # The counter starts anywhere below 1,024: it only spreads ids, it guards nothing, so
             # the bits come from `random` (no system call) and the id's own 62 from the OS.
             seq = _getrandbits(10)
-            head = _last_head = "%08x-%04x-7" % (ms >> 16, ms & 0xFFFF)  # noqa: UP031
+            head = _last_head = _head(ms)
         _last_ms, _last_seq = ms, seq
     finally:
         _release()
     return "%s%03x%s" % (head, seq, tail)  # noqa: UP031 - measured cheaper than an f-string here
+
+
+def _head(ms: int) -> str:
+    """A v7 id's first two groups and its version digit for millisecond ``ms`` ("0190f3a2-1b2c-7")."""
+    return "%08x-%04x-7" % (ms >> 16, ms & 0xFFFF)  # noqa: UP031
 
 
 def random_v4() -> str:

@@ -3,7 +3,8 @@
 Every object a kept flow holds is traversed by the garbage collector for as long as the flow is
 kept, so the recorder keeps an action's one write (or none) without a list, a lone ``then`` call,
 a lone ``where`` query step (the sample rows in the step itself) and a lone frame after ``when`` or
-``where`` without a list, and a 200 answer without a tuple. Each test checks the compact form is there and reads as the plain one.
+``where`` without a list, and a 200 answer without a tuple. Each test checks the compact form is
+there and reads as the plain one.
 """
 
 from __future__ import annotations
